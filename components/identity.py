@@ -1,0 +1,191 @@
+"""IAM for an environment: service roles, persona roles, and their least-privilege policies.
+
+Roles come first because the key policy names them; their permissions come after the key and
+buckets exist, so the two halves are separate components.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.policy_documents import document, statement
+
+SERVICE_ROLES = ("sagemaker-execution", "pipeline", "pipeline-trigger", "mlflow")
+PERSONAS = ("platform-admin", "data-scientist", "model-approver")
+_SERVICE_PRINCIPAL = {
+    "sagemaker-execution": "sagemaker.amazonaws.com",
+    "pipeline": "sagemaker.amazonaws.com",
+    "pipeline-trigger": "events.amazonaws.com",
+    "mlflow": "sagemaker.amazonaws.com",
+}
+
+
+@dataclass(frozen=True)
+class PlatformRolesArgs:
+    """Inputs of ``PlatformRoles``.
+
+    Attributes:
+        name_prefix: ``<prefix>-<environment>``; every role is ``<name_prefix>-<role>``.
+        account_id: The environment's account.
+        audience: Users allowed to assume the persona roles (the migration's current audience),
+            matched against the ``mlops-user`` principal tag their identity provider sets.
+        admins: Users allowed to assume ``platform-admin``.
+    """
+
+    name_prefix: str
+    account_id: pulumi.Input[str]
+    audience: Sequence[str]
+    admins: Sequence[str]
+
+
+class PlatformRoles(pulumi.ComponentResource):
+    """The environment's roles, with trust policies only."""
+
+    roles: dict[str, aws.iam.Role]
+    arns: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: PlatformRolesArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlops:identity:PlatformRoles", name, None, opts)
+        self.roles = {}
+        for role in SERVICE_ROLES:
+            trust = statement(
+                "ServiceAssumesRole",
+                ["sts:AssumeRole"],
+                principal={"Service": _SERVICE_PRINCIPAL[role]},
+                condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+            )
+            self.roles[role] = self._role(name, args, role, trust, f"Service role {role} of {args.name_prefix}")
+        for persona in PERSONAS:
+            users = list(args.admins if persona == "platform-admin" else args.audience)
+            trust = statement(
+                "AudienceAssumesPersona",
+                ["sts:AssumeRole", "sts:TagSession"],
+                principal={"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
+                condition={"StringEquals": {"aws:PrincipalTag/mlops-user": sorted(users)}},
+            )
+            self.roles[persona] = self._role(name, args, persona, trust, f"Persona {persona} of {args.name_prefix} for: {', '.join(sorted(users))}")
+        self.arns = {role: r.arn for role, r in self.roles.items()}
+        self.register_outputs({"arns": self.arns})
+
+    def _role(self, name: str, args: PlatformRolesArgs, role: str, trust: dict, description: str) -> aws.iam.Role:
+        return aws.iam.Role(
+            f"{name}-{role}",
+            name=f"{args.name_prefix}-{role}",
+            description=description[:1000],
+            assume_role_policy=document(trust),
+            max_session_duration=3600 * (12 if role in PERSONAS else 1),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+@dataclass(frozen=True)
+class AccessPoliciesArgs:
+    """Inputs of ``AccessPolicies``.
+
+    Attributes:
+        roles: The role resources from ``PlatformRoles``.
+        region: The environment's region.
+        account_id: The environment's account.
+        registry_account_id: The account owning model package groups and ECR repositories.
+        resource_prefix: Prefix of every SageMaker resource, ECR repository and role.
+        registry_prefix: Prefix of model package groups and repositories (``<prefix>-``).
+        kms_key_arn: The platform CMK.
+        bucket_arns: Bucket ARNs by role (raw, curated, artifacts, capture, monitoring).
+    """
+
+    roles: dict[str, aws.iam.Role]
+    region: str
+    account_id: pulumi.Input[str]
+    registry_account_id: pulumi.Input[str]
+    resource_prefix: str
+    registry_prefix: str
+    kms_key_arn: pulumi.Input[str]
+    bucket_arns: dict[str, pulumi.Input[str]]
+
+
+class AccessPolicies(pulumi.ComponentResource):
+    """Inline least-privilege policies of every platform role: no wildcard actions, no AWS-managed
+    FullAccess policies, resources limited to this environment's prefix, buckets and key."""
+
+    def __init__(self, name: str, args: AccessPoliciesArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlops:identity:AccessPolicies", name, None, opts)
+        a = args
+        sm = lambda kind: pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.account_id, f":{kind}/{a.resource_prefix}-*")  # noqa: E731
+        registry_groups = pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.registry_account_id, f":model-package-group/{a.registry_prefix}-*")
+        registry_packages = pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.registry_account_id, f":model-package/{a.registry_prefix}-*")
+        repos = pulumi.Output.concat("arn:aws:ecr:", a.region, ":", a.registry_account_id, f":repository/{a.registry_prefix}-*")
+        buckets = sorted(a.bucket_arns)
+        objects = [pulumi.Output.concat(a.bucket_arns[b], "/*") for b in buckets]
+        bucket_list = [a.bucket_arns[b] for b in buckets]
+        logs = pulumi.Output.concat("arn:aws:logs:", a.region, ":", a.account_id, ":log-group:/aws/sagemaker/*")
+        key = statement("UsePlatformKey", ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], [a.kms_key_arn])
+        data_rw = statement("ReadWritePlatformData", ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], objects)
+        data_ro = statement("ReadPlatformData", ["s3:GetObject", "s3:GetObjectVersion"], objects)
+        list_buckets = statement("ListPlatformBuckets", ["s3:GetBucketLocation", "s3:ListBucket"], bucket_list)
+        pull = statement("PullPlatformImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], [repos])
+        # These actions do not support resource-level permissions (documented wildcard).
+        token = statement("EcrAuthorization", ["ecr:GetAuthorizationToken"], ["*"])
+        vpc = statement(
+            "RunInPlatformVpc",
+            ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
+             "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
+            ["*"],
+        )
+        metrics = statement("PublishSageMakerMetrics", ["cloudwatch:PutMetricData"], ["*"], condition={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}})
+        write_logs = statement("WriteSageMakerLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], [logs, pulumi.Output.concat(logs, ":*")])
+        read_registry = statement("ReadModelRegistry", ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages"], [registry_groups, registry_packages])
+        pass_execution = statement(
+            "PassExecutionRoleToSageMaker",
+            ["iam:PassRole"],
+            [a.roles["sagemaker-execution"].arn],
+            condition={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        )
+        jobs = [sm(k) for k in ("processing-job", "training-job", "transform-job", "model", "pipeline", "experiment", "experiment-trial", "experiment-trial-component")]
+        policies = {
+            "sagemaker-execution": [key, data_rw, list_buckets, pull, token, vpc, metrics, write_logs, read_registry],
+            "pipeline": [
+                key, data_rw, list_buckets, vpc, write_logs, read_registry, pass_execution,
+                statement(
+                    "RunPipelineSteps",
+                    ["sagemaker:AddTags", "sagemaker:CreateModel", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob", "sagemaker:DescribeProcessingJob",
+                     "sagemaker:DescribeTrainingJob", "sagemaker:StopProcessingJob", "sagemaker:StopTrainingJob"],
+                    jobs,
+                ),
+                statement("RegisterModelVersions", ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], [registry_groups, registry_packages]),
+            ],
+            "pipeline-trigger": [statement("StartTrainingPipelines", ["sagemaker:StartPipelineExecution"], [sm("pipeline")])],
+            "mlflow": [
+                key, list_buckets,
+                statement("TrackExperimentArtifacts", ["s3:GetObject", "s3:PutObject"], [pulumi.Output.concat(a.bucket_arns["artifacts"], "/mlflow/*")]),
+                statement("RegisterMlflowModels", ["sagemaker:AddTags", "sagemaker:CreateModelPackage", "sagemaker:CreateModelPackageGroup", "sagemaker:DescribeModelPackageGroup"], [registry_groups, registry_packages]),
+            ],
+            "platform-admin": [
+                key, data_ro, list_buckets, read_registry, pass_execution,
+                statement("OperatePlatform", ["sagemaker:Describe*", "sagemaker:List*", "sagemaker:Search", "sagemaker:StartPipelineExecution", "sagemaker:StopPipelineExecution", "sagemaker:UpdateEndpointWeightsAndCapacities"], [sm("endpoint"), sm("pipeline"), sm("endpoint-config"), sm("monitoring-schedule")]),
+            ],
+            "data-scientist": [
+                key, data_ro, list_buckets, read_registry, pass_execution,
+                statement("ExperimentWithData", ["s3:PutObject"], [pulumi.Output.concat(a.bucket_arns["curated"], "/experiments/*"), pulumi.Output.concat(a.bucket_arns["artifacts"], "/experiments/*")]),
+                statement("RunTrainingPipelines", ["sagemaker:DescribePipeline", "sagemaker:DescribePipelineExecution", "sagemaker:ListPipelineExecutionSteps", "sagemaker:ListPipelineExecutions", "sagemaker:StartPipelineExecution"], [sm("pipeline"), pulumi.Output.concat(sm("pipeline"), "/execution/*")]),
+                statement("UseStudio", ["sagemaker:CreatePresignedDomainUrl", "sagemaker:DescribeDomain", "sagemaker:DescribeUserProfile"], [pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.account_id, ":domain/*"), pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.account_id, ":user-profile/*/*")]),
+                statement("TrackExperiments", ["sagemaker-mlflow:AccessUI", "sagemaker-mlflow:CreateExperiment", "sagemaker-mlflow:CreateRun", "sagemaker-mlflow:GetExperiment", "sagemaker-mlflow:GetRun", "sagemaker-mlflow:LogBatch", "sagemaker-mlflow:LogMetric", "sagemaker-mlflow:LogParam", "sagemaker-mlflow:SearchExperiments", "sagemaker-mlflow:SearchRuns", "sagemaker-mlflow:UpdateRun"], [pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.account_id, f":mlflow-tracking-server/{a.resource_prefix}-*")]),
+            ],
+            "model-approver": [
+                read_registry,
+                statement("ApproveModelVersions", ["sagemaker:UpdateModelPackage"], [registry_packages]),
+                statement("ReadEvaluationReports", ["s3:GetObject"], [pulumi.Output.concat(a.bucket_arns["artifacts"], "/models/*")]),
+                key,
+            ],
+        }
+        for role, statements in policies.items():
+            aws.iam.RolePolicy(
+                f"{name}-{role}",
+                role=a.roles[role].id,
+                policy=document(*statements),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs({})

@@ -1,0 +1,236 @@
+"""The model catalog: one ``stacks/models/<name>.yaml`` per model.
+
+Adding a model is adding a file. Everything a model's pipeline, endpoint and monitor need is
+here, validated once; past this edge the program trusts these types.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from infra.config.limits import GPU_FAMILIES, INSTANCE_TYPES, SERVERLESS_MEMORY_MB, schedule_problem
+from infra.config.stack import Environment
+from infra.config.validation import ConfigModel, KeyedError
+
+MODEL_NAME = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+TEAM_NAME = r"^[a-z][a-z0-9-]{1,62}$"
+MODEL_PACKAGE_ARN = r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}/\d+$"
+
+Phase = Literal["development", "test-release", "activation"]
+PHASES: tuple[str, ...] = ("development", "test-release", "activation")
+
+#: The metrics each problem type reports, and the direction in which each improves.
+METRICS = {
+    "classification": {"auc": "maximize", "accuracy": "maximize", "f1": "maximize", "precision": "maximize", "recall": "maximize"},
+    "regression": {"rmse": "minimize", "mae": "minimize", "r2": "maximize"},
+}
+ALGORITHMS = {
+    "classification": ("gradient-boosting", "random-forest", "logistic-regression"),
+    "regression": ("gradient-boosting", "random-forest", "ridge"),
+}
+_INSTANCE_HELP = "an ml.* instance type such as ml.m5.large (see infra/config/limits.py)"
+
+
+def _instance_type(value: str) -> str:
+    if value not in INSTANCE_TYPES:
+        raise ValueError(f"{value!r} is not an allowed instance type")
+    return value
+
+
+class Training(ConfigModel):
+    """How and when the model is retrained, and the quality bar a new version must pass."""
+
+    schedule: str = Field(description="an EventBridge expression: rate(1 day) or cron(0 3 ? * MON *)")
+    instance_type: str = Field(description=_INSTANCE_HELP)
+    processing_instance_type: str = Field("ml.m5.large", description=_INSTANCE_HELP)
+    metric: str = Field(description="classification: auc, accuracy, f1, precision, recall; regression: rmse, mae, r2")
+    direction: Literal["maximize", "minimize"] = Field(description="maximize, minimize")
+    threshold: float = Field(description="0-1 for ratio metrics, > 0 for error metrics")
+    promotion_margin: float = Field(0.0, ge=0, le=1, description="0-1: how much better a challenger must be")
+    retrain_on_new_data: bool = Field(True, description="true or false")
+    retrain_on_drift: bool = Field(True, description="true or false")
+
+    @field_validator("instance_type", "processing_instance_type")
+    @classmethod
+    def _instance(cls, value: str) -> str:
+        return _instance_type(value)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        problem = schedule_problem(value)
+        if problem:
+            raise ValueError(f"{value!r}: {problem}")
+        return value
+
+
+class Serverless(ConfigModel):
+    """Serverless variant sizing (dev)."""
+
+    memory_mb: int = Field(2048, description=", ".join(map(str, SERVERLESS_MEMORY_MB)))
+    max_concurrency: int = Field(5, ge=1, le=200, description="1-200")
+    provisioned_concurrency: int | None = Field(None, ge=1, le=200, description="1-200, at most maxConcurrency")
+
+    @field_validator("memory_mb")
+    @classmethod
+    def _memory(cls, value: int) -> int:
+        if value not in SERVERLESS_MEMORY_MB:
+            raise ValueError(f"{value} MB is not a serverless memory size")
+        return value
+
+    @model_validator(mode="after")
+    def _provisioned(self) -> "Serverless":
+        if self.provisioned_concurrency and self.provisioned_concurrency > self.max_concurrency:
+            raise KeyedError("provisionedConcurrency", "must not exceed maxConcurrency", f"1-{self.max_concurrency}")
+        return self
+
+
+class Challenger(ConfigModel):
+    """How a challenger runs next to the champion where the environment allows one (test)."""
+
+    mode: Literal["ab", "shadow"] = Field(description="ab (weighted traffic), shadow (mirrored, responses discarded)")
+    weight: float = Field(0.1, gt=0, lt=1, description="0-1 exclusive: the challenger's share of traffic in ab mode")
+    sampling_percent: int = Field(20, ge=1, le=100, description="1-100: share of requests mirrored in shadow mode")
+
+
+class Sizing(ConfigModel):
+    """A per-environment override of the serving size."""
+
+    instance_type: str | None = Field(None, description=_INSTANCE_HELP)
+    min_instances: int | None = Field(None, ge=1, le=20, description="1-20")
+    max_instances: int | None = Field(None, ge=1, le=40, description="1-40")
+
+    @field_validator("instance_type")
+    @classmethod
+    def _instance(cls, value: str | None) -> str | None:
+        return None if value is None else _instance_type(value)
+
+
+class Serving(ConfigModel):
+    """Where and how the model is served."""
+
+    target: Literal["sagemaker", "kubernetes"] = Field("sagemaker", description="sagemaker, kubernetes")
+    instance_type: str = Field(description=_INSTANCE_HELP)
+    min_instances: int = Field(2, ge=1, le=20, description="1-20")
+    max_instances: int = Field(4, ge=1, le=40, description="1-40, at least minInstances")
+    serverless: Serverless = Field(Serverless(), description="memoryMb, maxConcurrency, provisionedConcurrency")
+    challenger: Challenger | None = Field(None, description="mode, weight, samplingPercent")
+    overrides: dict[Environment, Sizing] = Field({}, description="dev, test, prod: instanceType, minInstances, maxInstances")
+
+    @field_validator("instance_type")
+    @classmethod
+    def _instance(cls, value: str) -> str:
+        return _instance_type(value)
+
+    @model_validator(mode="after")
+    def _sizes(self) -> "Serving":
+        for env in ("dev", "test", "prod"):
+            size = self.size(env)
+            where = f"overrides.{env}." if env in self.overrides else ""
+            if size.max_instances < size.min_instances:
+                raise KeyedError(f"{where}maxInstances", f"max {size.max_instances} is below min {size.min_instances}", f">= {size.min_instances}")
+        if self.challenger and self.challenger.mode == "shadow" and self.target == "kubernetes":
+            raise KeyedError("challenger.mode", "shadow variants need the sagemaker target", "ab")
+        return self
+
+    def size(self, environment: str) -> "ResolvedSize":
+        """The instance type and counts for ``environment`` after its override."""
+        override = self.overrides.get(environment) or Sizing()
+        return ResolvedSize(
+            instance_type=override.instance_type or self.instance_type,
+            min_instances=override.min_instances or self.min_instances,
+            max_instances=override.max_instances or self.max_instances,
+        )
+
+    @property
+    def is_gpu(self) -> bool:
+        """Whether any environment serves the model on a GPU instance."""
+        return any(self.size(e).instance_type.startswith(GPU_FAMILIES) for e in ("dev", "test", "prod"))
+
+
+class ResolvedSize(ConfigModel):
+    """Serving size for one environment."""
+
+    instance_type: str
+    min_instances: int
+    max_instances: int
+
+
+class Monitoring(ConfigModel):
+    """Which monitors and alarm thresholds the model has where the environment monitors."""
+
+    data_quality: bool = Field(True, description="true or false")
+    latency_p99_ms: int = Field(500, ge=1, le=60000, description="1-60000 milliseconds")
+    error_rate_percent: float = Field(1.0, gt=0, le=100, description="0-100 percent")
+
+
+class HistoryEntry(ConfigModel):
+    """One recorded promotion or rollback (written by ``mlops promote``/``rollback``)."""
+
+    environment: Literal["test", "prod"] = Field(description="test, prod")
+    version: str = Field(pattern=MODEL_PACKAGE_ARN, description="a model package version ARN")
+    action: Literal["promote", "rollback"] = Field(description="promote, rollback")
+    by: str = Field(min_length=1, description="who decided")
+    reason: str = Field(min_length=1, description="why")
+    at: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", description="an ISO-8601 UTC time, e.g. 2026-10-05T09:12:00Z")
+
+
+class Governance(ConfigModel):
+    """What the model card records."""
+
+    intended_use: str = Field(min_length=10, description="a sentence on what the model is for and not for")
+    risk_rating: Literal["low", "medium", "high"] = Field(description="low, medium, high")
+    history: list[HistoryEntry] = Field(
+        [], description="a list of {environment, version, action, by, reason, at}")
+
+
+class Versions(ConfigModel):
+    """The model package version pinned in each environment (written by ``mlops promote``)."""
+
+    dev: str | None = Field(None, pattern=MODEL_PACKAGE_ARN, description="a model package version ARN")
+    test: str | None = Field(None, pattern=MODEL_PACKAGE_ARN, description="a model package version ARN")
+    prod: str | None = Field(None, pattern=MODEL_PACKAGE_ARN, description="a model package version ARN")
+
+    def pinned(self, environment: str) -> str | None:
+        """The ARN pinned for ``environment``, if any."""
+        return getattr(self, environment)
+
+
+class ModelSpec(ConfigModel):
+    """One catalog entry."""
+
+    name: str = Field(pattern=MODEL_NAME, max_length=32, description="lowercase letters, digits and single hyphens, at most 32 characters")
+    description: str = Field(min_length=1, max_length=1024, description="1-1024 characters")
+    owner: str = Field(pattern=TEAM_NAME, description="the owning team, lowercase with hyphens")
+    wave: Literal["pilot", "scale-out"] = Field(description="pilot, scale-out")
+    phase: Phase = Field(description="development, test-release, activation")
+    problem: Literal["classification", "regression"] = Field(description="classification, regression")
+    algorithm: str = Field(description="gradient-boosting, random-forest, logistic-regression (classification), ridge (regression)")
+    training: Training = Field(description="schedule, instanceType, metric, direction, threshold, ...")
+    serving: Serving = Field(description="target, instanceType, minInstances, maxInstances, serverless, challenger, overrides")
+    monitoring: Monitoring = Field(Monitoring(), description="dataQuality, latencyP99Ms, errorRatePercent")
+    governance: Governance = Field(description="intendedUse, riskRating, history")
+    versions: Versions = Field(Versions(), description="dev, test, prod: model package version ARNs")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ModelSpec":
+        if self.algorithm not in ALGORITHMS[self.problem]:
+            raise KeyedError("algorithm", f"{self.algorithm!r} does not solve {self.problem}", ", ".join(ALGORITHMS[self.problem]))
+        metrics = METRICS[self.problem]
+        if self.training.metric not in metrics:
+            raise KeyedError("training.metric", f"{self.training.metric!r} is not a {self.problem} metric", ", ".join(metrics))
+        if self.training.direction != metrics[self.training.metric]:
+            raise KeyedError("training.direction", f"{self.training.metric} improves when it goes the other way", metrics[self.training.metric])
+        ratio = self.training.metric not in ("rmse", "mae")
+        if ratio and not 0 < self.training.threshold <= 1:
+            raise KeyedError("training.threshold", f"{self.training.threshold} is out of range for {self.training.metric}", "0-1")
+        if not ratio and self.training.threshold <= 0:
+            raise KeyedError("training.threshold", f"{self.training.threshold} is out of range for {self.training.metric}", "> 0")
+        for env in ("dev", "test", "prod"):
+            arn = self.versions.pinned(env)
+            if arn and not re.search(rf":model-package/[^/]+-{re.escape(self.name)}/\d+$", arn):
+                raise KeyedError(f"versions.{env}", f"{arn} is not a version of this model's group", f"…:model-package/<prefix>-{self.name}/<n>")
+        return self

@@ -1,0 +1,226 @@
+"""Settings of one stack (``stacks/Pulumi.<stack>.yaml``): environment-level choices only.
+
+Keys are the ones ``pulumi config`` reads: ``aws:region`` and the project's ``mlops:*`` keys.
+The environment matrix of the design (serverless dev, A/B test, HA prod, protection in prod)
+is enforced here so that an unsafe prod file never reaches the program.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from infra.config.validation import ConfigModel, KeyedError
+
+Environment = Literal["dev", "test", "prod"]
+ENVIRONMENTS: tuple[str, ...] = ("dev", "test", "prod")
+
+#: CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+ACCOUNT_ID = r"^\d{12}$"
+EMAIL = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
+REGION = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+TAG_VALUE = r"^[A-Za-z0-9 _.:/=+\-@]{1,256}$"
+USER_NAME = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
+STACK_REF = r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$"
+
+
+class Tags(ConfigModel):
+    """Organisation tags put on every resource through the provider's default tags."""
+
+    owner: str = Field(pattern=TAG_VALUE, description="a team name, 1-256 characters")
+    cost_center: str = Field(pattern=TAG_VALUE, description="the cost-center code, 1-256 characters")
+    data_classification: Literal["public", "internal", "confidential", "restricted"] = Field(
+        "internal", description="public, internal, confidential, restricted"
+    )
+
+
+class Alerts(ConfigModel):
+    """Where platform alerts go."""
+
+    email: str = Field(pattern=EMAIL, description="an e-mail address such as team@example.com")
+
+
+class Budget(ConfigModel):
+    """The environment's monthly AWS Budget; alerts fire at 80% (forecast) and 100% (actual)."""
+
+    monthly_limit_usd: float = Field(gt=0, le=10_000_000, description="a number of US dollars > 0")
+
+
+class Network(ConfigModel):
+    """The environment's VPC."""
+
+    cidr: str = Field(description="a private IPv4 CIDR from /16 to /22, e.g. 10.40.0.0/16")
+    availability_zones: int = Field(2, ge=2, le=3, description="2 or 3")
+    interface_endpoints: bool = Field(True, description="true or false")
+    flow_logs: bool = Field(True, description="true or false")
+
+    @field_validator("cidr")
+    @classmethod
+    def _private_cidr(cls, value: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(value, strict=True)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 network in CIDR form") from None
+        if not net.is_private or not 16 <= net.prefixlen <= 22:
+            raise ValueError(f"{value!r} must be a private range between /16 and /22")
+        return value
+
+
+class Retention(ConfigModel):
+    """How long logs and old object versions are kept."""
+
+    log_days: int = Field(description="one of " + ", ".join(map(str, LOG_RETENTION_DAYS)))
+    noncurrent_version_days: int = Field(ge=1, le=3650, description="1-3650 days")
+    capture_days: int = Field(ge=1, le=3650, description="1-3650 days")
+
+    @field_validator("log_days")
+    @classmethod
+    def _log_days(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{value} is not a CloudWatch Logs retention period")
+        return value
+
+
+class Protection(ConfigModel):
+    """Protection of stateful resources against deletion."""
+
+    protect_stateful: bool = Field(description="true or false (must be true in prod)")
+    force_destroy: bool = Field(description="true or false (must be false in prod)")
+    kms_deletion_window_days: int = Field(ge=7, le=30, description="7-30 days (30 in prod)")
+
+
+class Studio(ConfigModel):
+    """SageMaker Studio domain and MLflow tracking for the current audience."""
+
+    enabled: bool = Field(True, description="true or false")
+    mlflow_size: Literal["Small", "Medium", "Large"] = Field("Small", description="Small, Medium, Large")
+    idle_timeout_minutes: int = Field(120, ge=60, le=525600, description="60-525600 minutes")
+
+
+class Registry(ConfigModel):
+    """Where the model registry lives: dev owns it; test and prod read it."""
+
+    source_stack: str | None = Field(
+        None, pattern=STACK_REF, description="the registry-owning stack, e.g. organization/mlops/dev (test and prod only)"
+    )
+    reader_accounts: list[str] = Field(
+        [], description="12-digit AWS account ids of the test and prod environments (dev only)"
+    )
+
+    @field_validator("reader_accounts")
+    @classmethod
+    def _accounts(cls, value: list[str]) -> list[str]:
+        for account in value:
+            if not re.fullmatch(ACCOUNT_ID, account):
+                raise ValueError(f"{account!r} is not a 12-digit AWS account id")
+        return value
+
+
+class Serving(ConfigModel):
+    """The environment's endpoint profile (the design's environment matrix)."""
+
+    mode: Literal["serverless", "realtime"] = Field(description="serverless, realtime")
+    min_instances: int = Field(1, ge=1, le=20, description="1-20 (at least 2 in prod)")
+    challenger: bool = Field(False, description="true or false")
+    autoscaling: bool = Field(False, description="true or false (true in prod)")
+    deployment: Literal["all-at-once", "canary", "linear"] = Field(
+        "all-at-once", description="all-at-once, canary, linear (canary or linear in prod)"
+    )
+    canary_percent: int = Field(10, ge=1, le=50, description="1-50 percent of capacity")
+    wait_seconds: int = Field(600, ge=0, le=3600, description="0-3600 seconds")
+    termination_wait_seconds: int = Field(600, ge=0, le=3600, description="0-3600 seconds")
+
+
+class Monitoring(ConfigModel):
+    """Data capture and Model Monitor for the environment's endpoints."""
+
+    data_capture: bool = Field(description="true or false")
+    sampling_percent: int = Field(100, ge=1, le=100, description="1-100")
+    schedule: Literal["off", "daily", "hourly"] = Field(description="off, daily, hourly")
+
+    @model_validator(mode="after")
+    def _schedule_needs_capture(self) -> "Monitoring":
+        if self.schedule != "off" and not self.data_capture:
+            raise ValueError("a monitoring schedule needs dataCapture: true")
+        return self
+
+
+class Waiver(ConfigModel):
+    """An explicit, reasoned and expiring exception to one policy rule."""
+
+    rule: str = Field(pattern=r"^[a-z0-9-]+$", description="a policy rule id (mlops policy list)")
+    resource: str = Field(min_length=1, description="a resource name or glob, e.g. prod-raw*")
+    reason: str = Field(min_length=10, description="why the exception is acceptable, at least 10 characters")
+    owner: str = Field(min_length=1, description="who answers for the exception")
+    expires: date = Field(description="an ISO date, e.g. 2027-03-31")
+
+
+class Personal(ConfigModel):
+    """Settings of an on-demand personal stack ``dev-<owner>[-<slug>]``."""
+
+    owner: str = Field(pattern=USER_NAME, description="a lowercase user name")
+    slug: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{0,15}$", description="a short lowercase label")
+    models: list[str] = Field(
+        [], description="names of catalog models to build in the stack")
+    expires_at: str | None = Field(None, description="an ISO-8601 UTC timestamp")
+
+
+class StackSettings(ConfigModel):
+    """Everything a ``Pulumi.<stack>.yaml`` may set."""
+
+    region: str = Field(alias="aws:region", pattern=REGION, description="an AWS region such as eu-west-1")
+    profile: str | None = Field(None, alias="aws:profile", description="a named AWS CLI profile")
+    environment: Environment = Field(alias="mlops:environment", description="dev, test, prod")
+    account_id: str | None = Field(
+        None, alias="mlops:accountId", pattern=ACCOUNT_ID, description="a 12-digit AWS account id, quoted"
+    )
+    name_prefix: str = Field(
+        "mlops", alias="mlops:namePrefix", pattern=r"^[a-z][a-z0-9]{1,11}$", description="2-12 lowercase letters/digits"
+    )
+    tags: Tags = Field(alias="mlops:tags", description="owner, costCenter, dataClassification")
+    alerts: Alerts = Field(alias="mlops:alerts", description="email")
+    budget: Budget = Field(alias="mlops:budget", description="monthlyLimitUsd")
+    network: Network = Field(alias="mlops:network", description="cidr, availabilityZones, interfaceEndpoints, flowLogs")
+    retention: Retention = Field(alias="mlops:retention", description="logDays, noncurrentVersionDays, captureDays")
+    protection: Protection = Field(
+        alias="mlops:protection", description="protectStateful, forceDestroy, kmsDeletionWindowDays"
+    )
+    studio: Studio = Field(Studio(), alias="mlops:studio", description="enabled, mlflowSize, idleTimeoutMinutes")
+    registry: Registry = Field(Registry(), alias="mlops:registry", description="sourceStack, readerAccounts")
+    serving: Serving = Field(alias="mlops:serving", description="mode, minInstances, challenger, autoscaling, deployment, ...")
+    monitoring: Monitoring = Field(alias="mlops:monitoring", description="dataCapture, samplingPercent, schedule")
+    policy_waivers: list[Waiver] = Field(
+        [], alias="mlops:policyWaivers", description="a list of {rule, resource, reason, owner, expires}"
+    )
+    personal: Personal | None = Field(None, alias="mlops:personal", description="owner, slug, models, expiresAt")
+
+    @model_validator(mode="after")
+    def _environment_matrix(self) -> "StackSettings":
+        if self.environment == "prod":
+            required = [
+                (self.protection.protect_stateful, "mlops:protection.protectStateful", "prod must protect stateful resources", "true"),
+                (not self.protection.force_destroy, "mlops:protection.forceDestroy", "prod buckets must not be force-destroyed", "false"),
+                (self.protection.kms_deletion_window_days == 30, "mlops:protection.kmsDeletionWindowDays", "prod keys need the full deletion window", "30"),
+                (self.serving.mode == "realtime", "mlops:serving.mode", "prod endpoints must be real-time", "realtime"),
+                (self.serving.min_instances >= 2, "mlops:serving.minInstances", "prod endpoints need at least 2 instances across AZs", "2-20"),
+                (self.serving.autoscaling, "mlops:serving.autoscaling", "prod endpoints must autoscale", "true"),
+                (self.serving.deployment != "all-at-once", "mlops:serving.deployment", "prod needs a canary or linear rollout with auto-rollback", "canary, linear"),
+                (self.network.flow_logs, "mlops:network.flowLogs", "prod needs VPC flow logs", "true"),
+                (self.monitoring.data_capture, "mlops:monitoring.dataCapture", "prod endpoints must capture data", "true"),
+            ]
+            for ok, key, problem, allowed in required:
+                if not ok:
+                    raise KeyedError(key, problem, allowed)
+        if self.environment != "dev" and self.registry.reader_accounts:
+            raise KeyedError("mlops:registry.readerAccounts", "only dev owns the registry and grants readers", "an empty list outside dev")
+        if self.environment == "dev" and self.registry.source_stack:
+            raise KeyedError("mlops:registry.sourceStack", "dev owns the registry and reads no other stack", "unset in dev")
+        if self.personal is not None and self.environment != "dev":
+            raise KeyedError("mlops:personal", "personal stacks use the dev environment", "mlops:environment: dev")
+        return self

@@ -1,0 +1,195 @@
+"""The environment foundation: key, buckets, network, roles, workspace, alerting and budget.
+
+This is composition, not a reusable component: it turns validated stack settings into the
+typed arguments of the components in ``components/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from components.alerting import AlertTopic, AlertTopicArgs
+from components.budget import CostBudget, CostBudgetArgs
+from components.encryption import PlatformKey, PlatformKeyArgs
+from components.identity import AccessPolicies, AccessPoliciesArgs, PlatformRoles, PlatformRolesArgs
+from components.network import PlatformNetwork, PlatformNetworkArgs
+from components.storage import SecureBucket, SecureBucketArgs
+from components.studio import StudioWorkspace, StudioWorkspaceArgs
+from infra.config.stack import StackSettings
+
+#: The platform's buckets and, for data that only matters for a while, their object expiry.
+BUCKETS = ("raw", "curated", "artifacts", "capture", "monitoring")
+SHORT_LIVED = ("capture", "monitoring")
+
+
+@dataclass(frozen=True)
+class FoundationArgs:
+    """What the foundation needs beyond the stack settings.
+
+    Attributes:
+        env: The stack's validated settings.
+        account_id: The environment's account (configured, or the caller's).
+        registry_account_id: The account owning the model registry (dev's).
+        audience: Users with access in the migration's current stage.
+        admins: Users of the platform-admin persona.
+    """
+
+    env: StackSettings
+    account_id: pulumi.Input[str]
+    registry_account_id: pulumi.Input[str]
+    audience: Sequence[str]
+    admins: Sequence[str]
+
+
+class Foundation(pulumi.ComponentResource):
+    """Everything an environment has before any model is onboarded."""
+
+    def __init__(self, name: str, args: FoundationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlops:platform:Foundation", name, None, opts)
+        env, prefix = args.env, name
+        protect = env.protection.protect_stateful
+        child = pulumi.ResourceOptions(parent=self)
+        self.account_id = pulumi.Output.from_input(args.account_id)
+        self.region = env.region
+        self.prefix = prefix
+
+        self.roles = PlatformRoles(
+            f"{prefix}-roles",
+            PlatformRolesArgs(name_prefix=prefix, account_id=args.account_id, audience=args.audience, admins=args.admins),
+            opts=child,
+        )
+        key_users = ["sagemaker-execution", "pipeline", "mlflow", "platform-admin", "data-scientist"]
+        self.key = PlatformKey(
+            f"{prefix}-key",
+            PlatformKeyArgs(
+                alias=f"{prefix}-platform",
+                account_id=args.account_id,
+                region=env.region,
+                user_role_arns=[self.roles.arns[r] for r in key_users],
+                deletion_window_days=env.protection.kms_deletion_window_days,
+                protect=protect,
+            ),
+            # KMS rejects a key policy naming principals that do not exist yet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.roles]),
+        )
+        bucket_name = lambda role: pulumi.Output.concat(prefix, "-", role, "-", args.account_id, "-", env.region)  # noqa: E731
+        self.access_logs = SecureBucket(
+            f"{prefix}-access-logs",
+            SecureBucketArgs(
+                bucket_name=bucket_name("access-logs"),
+                kms_key_arn=None,
+                log_bucket=None,
+                noncurrent_version_days=env.retention.noncurrent_version_days,
+                expire_objects_days=max(env.retention.log_days, 90),
+                account_id=args.account_id,
+                force_destroy=env.protection.force_destroy,
+                protect=protect,
+            ),
+            opts=child,
+        )
+        self.buckets = {
+            role: SecureBucket(
+                f"{prefix}-{role}",
+                SecureBucketArgs(
+                    bucket_name=bucket_name(role),
+                    kms_key_arn=self.key.arn,
+                    log_bucket=self.access_logs.name,
+                    noncurrent_version_days=env.retention.noncurrent_version_days,
+                    expire_objects_days=env.retention.capture_days if role in SHORT_LIVED else None,
+                    account_id=args.account_id,
+                    force_destroy=env.protection.force_destroy,
+                    protect=protect,
+                ),
+                opts=child,
+            )
+            for role in BUCKETS
+        }
+        AccessPolicies(
+            f"{prefix}-access",
+            AccessPoliciesArgs(
+                roles=self.roles.roles,
+                region=env.region,
+                account_id=args.account_id,
+                registry_account_id=args.registry_account_id,
+                resource_prefix=prefix,
+                registry_prefix=env.name_prefix,
+                kms_key_arn=self.key.arn,
+                bucket_arns={role: bucket.arn for role, bucket in self.buckets.items()},
+            ),
+            opts=child,
+        )
+        self.network = PlatformNetwork(
+            f"{prefix}-network",
+            PlatformNetworkArgs(
+                cidr=env.network.cidr,
+                zone_count=env.network.availability_zones,
+                region=env.region,
+                interface_endpoints=env.network.interface_endpoints,
+                flow_logs=env.network.flow_logs,
+                log_retention_days=env.retention.log_days,
+                kms_key_arn=self.key.arn,
+                account_id=args.account_id,
+                name_prefix=prefix,
+            ),
+            opts=child,
+        )
+        self.alerts = AlertTopic(
+            f"{prefix}-alerts",
+            AlertTopicArgs(topic_name=f"{prefix}-alerts", kms_key_arn=self.key.arn, email=env.alerts.email, account_id=args.account_id),
+            opts=child,
+        )
+        CostBudget(
+            f"{prefix}-cost",
+            CostBudgetArgs(
+                budget_name=f"{prefix}-monthly",
+                monthly_limit_usd=env.budget.monthly_limit_usd,
+                environment=env.environment,
+                topic_arn=self.alerts.arn,
+                email=env.alerts.email,
+            ),
+            opts=child,
+        )
+        self.studio = None
+        if env.studio.enabled:
+            self.studio = StudioWorkspace(
+                f"{prefix}-studio",
+                StudioWorkspaceArgs(
+                    domain_name=f"{prefix}-studio",
+                    vpc_id=self.network.vpc_id,
+                    subnet_ids=self.network.subnet_ids,
+                    security_group_ids=[self.network.workload_security_group_id],
+                    kms_key_arn=self.key.arn,
+                    execution_role_arn=self.roles.arns["sagemaker-execution"],
+                    users=args.audience,
+                    idle_timeout_minutes=env.studio.idle_timeout_minutes,
+                    tracking_server_name=f"{prefix}-mlflow",
+                    tracking_artifact_uri=pulumi.Output.concat("s3://", self.buckets["artifacts"].name, "/mlflow"),
+                    tracking_role_arn=self.roles.arns["mlflow"],
+                    tracking_size=env.studio.mlflow_size,
+                    retain_home=protect,
+                    protect=protect,
+                ),
+                opts=child,
+            )
+        self.register_outputs({})
+
+    def outputs(self) -> dict[str, pulumi.Input]:
+        """The stack outputs later stacks and tools read (names are part of the contract)."""
+        outputs: dict[str, pulumi.Input] = {
+            "accountId": self.account_id,
+            "region": self.region,
+            "kmsKeyArn": self.key.arn,
+            "buckets": {role: b.name for role, b in {**self.buckets, "access-logs": self.access_logs}.items()},
+            "roleArns": dict(self.roles.arns),
+            "alertTopicArn": self.alerts.arn,
+            "vpcId": self.network.vpc_id,
+            "subnetIds": self.network.subnet_ids,
+            "workloadSecurityGroupId": self.network.workload_security_group_id,
+        }
+        if self.studio is not None:
+            outputs["studioDomainId"] = self.studio.domain_id
+            outputs["mlflowTrackingServerArn"] = self.studio.tracking_server_arn
+        return outputs
