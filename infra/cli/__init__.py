@@ -1,0 +1,21 @@
+"""The ``mlops`` command line: plan environments, onboard models, follow the migration."""
+
+from __future__ import annotations
+
+import typer
+
+from infra.cli.plan import plan
+
+app = typer.Typer(
+    name="mlops",
+    help="MLOps platform blueprint: offline plans, the model catalog, the migration, promotion and dev stacks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(plan)
+
+
+@app.callback()
+def main() -> None:
+    """MLOps platform blueprint: offline plans, the model catalog, the migration, promotion and dev stacks."""
