@@ -22,6 +22,8 @@ class PlatformKeyArgs:
         account_id: The account that owns the key (its root administers it through IAM).
         region: The key's region (for the CloudWatch Logs service principal).
         user_role_arns: Roles that use the key directly; they are named in the key policy.
+        reader_accounts: Accounts (test, prod) that decrypt registry artifacts through S3,
+            SageMaker and ECR only.
         deletion_window_days: 7-30; a deleted key is recoverable for this long.
         protect: Protect and retain the key (prod).
     """
@@ -30,6 +32,7 @@ class PlatformKeyArgs:
     account_id: pulumi.Input[str]
     region: str
     user_role_arns: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    reader_accounts: Sequence[str] = field(default_factory=tuple)
     deletion_window_days: int = 30
     protect: bool = False
 
@@ -44,7 +47,7 @@ class PlatformKey(pulumi.ComponentResource):
         super().__init__("mlops:security:PlatformKey", name, None, opts)
         root = pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")
         source_account = {"StringEquals": {"aws:SourceAccount": args.account_id}}
-        policy = document(
+        statements = [
             # Without this statement nobody could ever administer the key again.
             statement("AccountAdministersKeyThroughIam", ["kms:*"], ["*"], principal={"AWS": root}),
             statement("PlatformRolesUseKey", [*_USE, "kms:CreateGrant"], ["*"], principal={"AWS": list(args.user_role_arns)})
@@ -71,7 +74,17 @@ class PlatformKey(pulumi.ComponentResource):
                 principal={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
                 condition=source_account,
             ),
-        )
+        ]
+        if args.reader_accounts:
+            statements.append(
+                statement(
+                    "EnvironmentsDecryptRegistryArtifacts",
+                    ["kms:Decrypt", "kms:DescribeKey"],
+                    ["*"],
+                    principal={"AWS": [f"arn:aws:iam::{account}:root" for account in sorted(args.reader_accounts)]},
+                    condition={"StringLike": {"kms:ViaService": [f"{svc}.{args.region}.amazonaws.com" for svc in ("ecr", "s3", "sagemaker")]}},
+                )
+            )
         self.key = aws.kms.Key(
             f"{name}-key",
             description=f"Platform key {args.alias}: data, artifacts, registry images, logs and alerts",
@@ -79,7 +92,7 @@ class PlatformKey(pulumi.ComponentResource):
             rotation_period_in_days=365,
             deletion_window_in_days=args.deletion_window_days,
             bypass_policy_lockout_safety_check=False,
-            policy=policy,
+            policy=document(*statements),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
         aws.kms.Alias(

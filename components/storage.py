@@ -22,6 +22,10 @@ class SecureBucketArgs:
         noncurrent_version_days: Days before overwritten or deleted versions expire.
         expire_objects_days: Expire current objects after this many days (capture and
             monitoring data); None keeps them.
+        reader_accounts: Accounts (test, prod) that read objects under ``reader_prefix``:
+            model artifacts and monitoring baselines registered in dev.
+        reader_prefix: The prefix other environments may read.
+        eventbridge: Send object events to EventBridge (new training data triggers).
         account_id: Owning account (access-log delivery is limited to it).
         force_destroy: Delete non-empty on teardown (dev only).
         protect: Protect and retain (prod).
@@ -33,6 +37,9 @@ class SecureBucketArgs:
     noncurrent_version_days: int
     account_id: pulumi.Input[str]
     expire_objects_days: int | None = None
+    reader_accounts: tuple[str, ...] = ()
+    reader_prefix: str = "models/"
+    eventbridge: bool = False
     force_destroy: bool = False
     protect: bool = False
 
@@ -113,6 +120,15 @@ class SecureBucket(pulumi.ComponentResource):
         )
         objects = pulumi.Output.concat(self.bucket.arn, "/*")
         statements = [deny_insecure_transport(["s3:*"], [self.bucket.arn, objects])]
+        if args.reader_accounts:
+            statements.append(
+                statement(
+                    "EnvironmentsReadModelArtifacts",
+                    ["s3:GetObject", "s3:GetObjectVersion"],
+                    [pulumi.Output.concat(self.bucket.arn, "/", args.reader_prefix, "*")],
+                    principal={"AWS": [f"arn:aws:iam::{account}:root" for account in sorted(args.reader_accounts)]},
+                )
+            )
         if args.log_bucket is None:
             statements.append(
                 statement(
@@ -130,6 +146,8 @@ class SecureBucket(pulumi.ComponentResource):
             # A policy put before the public-access block could be judged public.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access, ownership]),
         )
+        if args.eventbridge:
+            aws.s3.BucketNotification(f"{name}-events", bucket=self.bucket.id, eventbridge=True, opts=child)
         if args.log_bucket is not None:
             aws.s3.BucketLogging(
                 f"{name}-logging",

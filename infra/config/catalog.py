@@ -119,6 +119,9 @@ class Serving(ConfigModel):
     serverless: Serverless = Field(Serverless(), description="memoryMb, maxConcurrency, provisionedConcurrency")
     challenger: Challenger | None = Field(None, description="mode, weight, samplingPercent")
     overrides: dict[Environment, Sizing] = Field({}, description="dev, test, prod: instanceType, minInstances, maxInstances")
+    target_invocations_per_instance: int = Field(
+        100, ge=1, le=100000, description="1-100000 invocations per instance per minute (autoscaling target)"
+    )
 
     @field_validator("instance_type")
     @classmethod
@@ -165,6 +168,20 @@ class Monitoring(ConfigModel):
     data_quality: bool = Field(True, description="true or false")
     latency_p99_ms: int = Field(500, ge=1, le=60000, description="1-60000 milliseconds")
     error_rate_percent: float = Field(1.0, gt=0, le=100, description="0-100 percent")
+    drift_features: list[str] = Field(
+        [], description="feature names whose baseline drift raises the drift alarm (and retrains)"
+    )
+    drift_threshold: float = Field(0.2, gt=0, le=1, description="0-1: baseline drift distance that raises the alarm")
+
+    @field_validator("drift_features")
+    @classmethod
+    def _features(cls, value: list[str]) -> list[str]:
+        for feature in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", feature):
+                raise ValueError(f"{feature!r} is not a feature column name")
+        if len(value) > 10:
+            raise ValueError("at most 10 drift features (one alarm metric each)")
+        return value
 
 
 class HistoryEntry(ConfigModel):
@@ -229,6 +246,8 @@ class ModelSpec(ConfigModel):
             raise KeyedError("training.threshold", f"{self.training.threshold} is out of range for {self.training.metric}", "0-1")
         if not ratio and self.training.threshold <= 0:
             raise KeyedError("training.threshold", f"{self.training.threshold} is out of range for {self.training.metric}", "> 0")
+        if self.training.retrain_on_drift and self.monitoring.data_quality and not self.monitoring.drift_features:
+            raise KeyedError("monitoring.driftFeatures", "retrainOnDrift needs features to watch for drift", "one or more feature names")
         for env in ("dev", "test", "prod"):
             arn = self.versions.pinned(env)
             if arn and not re.search(rf":model-package/[^/]+-{re.escape(self.name)}/\d+$", arn):

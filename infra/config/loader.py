@@ -125,4 +125,8 @@ def load_settings(project_dir: Path, stack: str) -> Settings:
         for i, name in enumerate(env.personal.models):
             if name not in known:
                 raise ConfigError(display, f"mlops:personal.models[{i}]", f"no catalog model {name!r}", ", ".join(sorted(known)) or "no models")
-    return Settings(stack=stack, env=env, models=models, migration=load_migration(project_dir))
+    migration = load_migration(project_dir)
+    from infra.migration import MigrationPlan  # the plan builds on this module's constants
+
+    MigrationPlan(models, migration).validate()
+    return Settings(stack=stack, env=env, models=models, migration=migration)

@@ -109,6 +109,10 @@ class Registry(ConfigModel):
     source_stack: str | None = Field(
         None, pattern=STACK_REF, description="the registry-owning stack, e.g. organization/mlops/dev (test and prod only)"
     )
+    account_id: str | None = Field(
+        None, pattern=ACCOUNT_ID, description="the registry-owning account, 12 digits quoted (test and prod only)"
+    )
+    protect: bool = Field(True, description="true or false: protect model package groups and repositories")
     reader_accounts: list[str] = Field(
         [], description="12-digit AWS account ids of the test and prod environments (dev only)"
     )

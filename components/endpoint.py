@@ -1,0 +1,232 @@
+"""A model's SageMaker endpoint, shaped by the environment's serving profile.
+
+dev: one serverless variant. test: champion plus a challenger (weighted A/B or shadow).
+prod: an instance fleet across zones with autoscaling and a blue/green canary that rolls back
+on the endpoint's own alarms. Models and endpoint configurations are auto-named so every change
+replaces them (create-before-delete); the endpoint keeps a stable name for its consumers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """One model version served by the endpoint."""
+
+    role: str  # "champion" or "challenger"
+    model_package_arn: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class ModelEndpointArgs:
+    """Inputs of a ``ModelEndpoint``.
+
+    Attributes:
+        endpoint_name: Stable endpoint name consumers call.
+        champion: The version pinned for this environment.
+        challenger: A candidate served next to it (test), or None.
+        challenger_mode: "ab" (weighted traffic) or "shadow" (mirrored, responses discarded).
+        mode: "serverless" or "realtime".
+        instance_type: Instance type of real-time variants.
+        instance_count: Initial instances per real-time production variant.
+        max_instances: Autoscaling ceiling.
+        autoscaling: Register a target-tracking scaling policy.
+        target_invocations: Invocations per instance per minute the policy aims at.
+        serverless_memory_mb: Serverless memory size.
+        serverless_max_concurrency: Serverless concurrency ceiling.
+        execution_role_arn: Role of the SageMaker models.
+        subnet_ids: Private subnets of the model containers.
+        security_group_ids: Security groups of the model containers.
+        kms_key_arn: CMK for volumes and captured data.
+        capture_uri: s3:// prefix for captured requests and responses, or None (no capture).
+        capture_percent: Share of requests captured.
+        deployment: "all-at-once", "canary" or "linear".
+        canary_percent: Capacity shifted per step.
+        wait_seconds: Baking time between steps (alarms watched).
+        termination_wait_seconds: How long the old fleet stays for instant rollback.
+        latency_p99_ms: Latency alarm threshold.
+        error_rate_percent: 5xx alarm threshold.
+        alarm_topic_arn: Where alarm notifications go.
+    """
+
+    endpoint_name: str
+    champion: VariantSpec
+    challenger: VariantSpec | None
+    challenger_mode: str
+    mode: str
+    instance_type: str
+    instance_count: int
+    max_instances: int
+    autoscaling: bool
+    target_invocations: int
+    serverless_memory_mb: int
+    serverless_max_concurrency: int
+    execution_role_arn: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_ids: Sequence[pulumi.Input[str]]
+    kms_key_arn: pulumi.Input[str]
+    capture_uri: pulumi.Input[str] | None
+    capture_percent: int
+    deployment: str
+    canary_percent: int
+    wait_seconds: int
+    termination_wait_seconds: int
+    latency_p99_ms: int
+    error_rate_percent: float
+    alarm_topic_arn: pulumi.Input[str]
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class ModelEndpoint(pulumi.ComponentResource):
+    """Model(s) from the registry, an auto-named endpoint configuration, the endpoint, its
+    health alarms and, where asked, autoscaling."""
+
+    endpoint: aws.sagemaker.Endpoint
+    alarm_names: list[str]
+
+    def __init__(self, name: str, args: ModelEndpointArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlops:serving:ModelEndpoint", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        a = args
+        models = {
+            v.role: aws.sagemaker.Model(
+                f"{name}-{v.role}",
+                primary_container={"model_package_name": v.model_package_arn},
+                execution_role_arn=a.execution_role_arn,
+                enable_network_isolation=True,
+                vpc_config={"subnets": list(a.subnet_ids), "security_group_ids": list(a.security_group_ids)},
+                tags={"model-role": v.role, "model-package": v.model_package_arn.rsplit(":", 1)[-1]},
+                opts=child,
+            )
+            for v in (a.champion, a.challenger)
+            if v is not None
+        }
+
+        def variant(v: VariantSpec, weight: float) -> dict:
+            base = {"variant_name": v.role, "model_name": models[v.role].name, "initial_variant_weight": weight}
+            if a.mode == "serverless":
+                return {**base, "serverless_config": {"memory_size_in_mb": a.serverless_memory_mb, "max_concurrency": a.serverless_max_concurrency}}
+            return {**base, "instance_type": a.instance_type, "initial_instance_count": a.instance_count}
+
+        shadow = a.challenger is not None and a.challenger_mode == "shadow"
+        production = [variant(a.champion, 1.0 - (a.challenger.weight if a.challenger and not shadow else 0.0))]
+        if a.challenger is not None and not shadow:
+            production.append(variant(a.challenger, a.challenger.weight))
+        config_args: dict = {"production_variants": production, "tags": {"endpoint": a.endpoint_name}}
+        if shadow:
+            config_args["shadow_production_variants"] = [variant(a.challenger, a.challenger.weight)]
+        if a.mode == "realtime":
+            # Serverless variants have no ML storage volume to encrypt.
+            config_args["kms_key_arn"] = a.kms_key_arn
+        if a.capture_uri is not None:
+            config_args["data_capture_config"] = {
+                "enable_capture": True,
+                "initial_sampling_percentage": a.capture_percent,
+                "destination_s3_uri": a.capture_uri,
+                "kms_key_id": a.kms_key_arn,
+                "capture_options": [{"capture_mode": "Input"}, {"capture_mode": "Output"}],
+                "capture_content_type_header": {"csv_content_types": ["text/csv"], "json_content_types": ["application/json"]},
+            }
+        config = aws.sagemaker.EndpointConfiguration(f"{name}-config", opts=child, **config_args)
+
+        # Alarms first: they watch the endpoint by name and guard its deployments.
+        self._alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}
+        self.alarm_names = []
+        if a.mode == "realtime":
+            self.alarm_names = [self._alarm(name, a, "5xx"), self._alarm(name, a, "latency")]
+        endpoint_args: dict = {}
+        if a.mode == "realtime" and a.deployment != "all-at-once":
+            routing = {"type": a.deployment.upper(), "wait_interval_in_seconds": a.wait_seconds}
+            step = {"type": "CAPACITY_PERCENT", "value": a.canary_percent}
+            routing["canary_size" if a.deployment == "canary" else "linear_step_size"] = step
+            steps = 2 if a.deployment == "canary" else -(-100 // a.canary_percent)
+            endpoint_args["deployment_config"] = {
+                "blue_green_update_policy": {
+                    "traffic_routing_configuration": routing,
+                    "termination_wait_in_seconds": a.termination_wait_seconds,
+                    "maximum_execution_timeout_in_seconds": min(28800, max(600, steps * a.wait_seconds + a.termination_wait_seconds + 1800)),
+                },
+                "auto_rollback_configuration": {"alarms": [{"alarm_name": n} for n in self.alarm_names]},
+            }
+        self.endpoint = aws.sagemaker.Endpoint(
+            f"{name}-endpoint",
+            name=a.endpoint_name,
+            endpoint_config_name=config.name,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._alarms[n] for n in self.alarm_names] if self.alarm_names else None),
+            **endpoint_args,
+        )
+        if a.autoscaling and a.mode == "realtime":
+            # Only the champion scales; a challenger is a fixed-size experiment.
+            for v in (a.champion,):
+                target = aws.appautoscaling.Target(
+                    f"{name}-{v.role}-scaling",
+                    service_namespace="sagemaker",
+                    resource_id=pulumi.Output.concat("endpoint/", self.endpoint.name, f"/variant/{v.role}"),
+                    scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+                    min_capacity=a.instance_count,
+                    max_capacity=a.max_instances,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint]),
+                )
+                aws.appautoscaling.Policy(
+                    f"{name}-{v.role}-invocations",
+                    policy_type="TargetTrackingScaling",
+                    service_namespace=target.service_namespace,
+                    resource_id=target.resource_id,
+                    scalable_dimension=target.scalable_dimension,
+                    target_tracking_scaling_policy_configuration={
+                        "target_value": a.target_invocations,
+                        "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
+                        # Scale out fast, scale in slowly.
+                        "scale_out_cooldown": 60,
+                        "scale_in_cooldown": 300,
+                    },
+                    opts=child,
+                )
+        self.register_outputs({"endpoint_name": self.endpoint.name})
+
+    def _alarm(self, name: str, a: ModelEndpointArgs, kind: str) -> str:
+        """Create the ``kind`` alarm ("5xx" or "latency") on the champion variant; return its name."""
+        alarm_name = f"{a.endpoint_name}-{kind}"
+        dimensions = {"EndpointName": a.endpoint_name, "VariantName": a.champion.role}
+        if kind == "5xx":
+            metric_args = {
+                "metric_queries": [
+                    {"id": "errors", "metric": {"metric_name": "Invocation5XXErrors", "namespace": "AWS/SageMaker", "period": 60, "stat": "Sum", "dimensions": dimensions}},
+                    {"id": "calls", "metric": {"metric_name": "Invocations", "namespace": "AWS/SageMaker", "period": 60, "stat": "Sum", "dimensions": dimensions}},
+                    {"id": "rate", "expression": "IF(calls > 0, 100 * errors / calls, 0)", "label": "5xx error rate (%)", "return_data": True},
+                ],
+                "threshold": a.error_rate_percent,
+            }
+            description = f"5xx error rate above {a.error_rate_percent}% on {a.endpoint_name}"
+        else:
+            metric_args = {
+                "namespace": "AWS/SageMaker",
+                "metric_name": "ModelLatency",
+                "extended_statistic": "p99",
+                "period": 60,
+                "dimensions": dimensions,
+                # ModelLatency is reported in microseconds.
+                "threshold": a.latency_p99_ms * 1000,
+            }
+            description = f"p99 model latency above {a.latency_p99_ms} ms on {a.endpoint_name}"
+        self._alarms[alarm_name] = aws.cloudwatch.MetricAlarm(
+            f"{name}-alarm-{kind}",
+            name=alarm_name,
+            alarm_description=description,
+            comparison_operator="GreaterThanThreshold",
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data="notBreaching",
+            alarm_actions=[a.alarm_topic_arn],
+            ok_actions=[a.alarm_topic_arn],
+            opts=pulumi.ResourceOptions(parent=self),
+            **metric_args,
+        )
+        return alarm_name

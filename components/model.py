@@ -1,0 +1,59 @@
+"""One catalog model in one environment: the parts the migration plan gives it there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.endpoint import ModelEndpoint, ModelEndpointArgs
+from components.model_card import GovernanceCard, ModelCardArgs
+from components.monitor import ModelMonitor, ModelMonitorArgs
+from components.registry import ModelRegistry, ModelRegistryArgs
+from components.training_pipeline import TrainingPipeline, TrainingPipelineArgs
+
+
+@dataclass(frozen=True)
+class ModelComponentArgs:
+    """The parts of a model in one environment; None means the environment has no such part.
+
+    Attributes:
+        registry: Model package group and image repository (the registry-owning environment).
+        pipeline: Training pipeline and its triggers (dev).
+        endpoint: Serving endpoint (once a version is pinned for the environment).
+        monitor: Data-quality monitoring and alarms (where the environment monitors).
+        card: The model card.
+    """
+
+    registry: ModelRegistryArgs | None
+    pipeline: TrainingPipelineArgs | None
+    endpoint: ModelEndpointArgs | None
+    monitor: ModelMonitorArgs | None
+    card: ModelCardArgs
+
+
+class ModelComponent(pulumi.ComponentResource):
+    """Registry, pipeline, endpoint, monitor and card of one model, as the environment allows."""
+
+    registry: ModelRegistry | None
+    pipeline: TrainingPipeline | None
+    endpoint: ModelEndpoint | None
+    monitor: ModelMonitor | None
+
+    def __init__(self, name: str, args: ModelComponentArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlops:model:ModelComponent", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.registry = ModelRegistry(f"{name}-registry", args.registry, opts=child) if args.registry else None
+        # A pipeline registers into the group, so it waits for it.
+        pipeline_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.registry] if self.registry else None)
+        self.pipeline = TrainingPipeline(f"{name}-training", args.pipeline, opts=pipeline_opts) if args.pipeline else None
+        self.endpoint = ModelEndpoint(f"{name}-serving", args.endpoint, opts=child) if args.endpoint else None
+        monitor_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint] if self.endpoint else None)
+        self.monitor = ModelMonitor(f"{name}-monitoring", args.monitor, opts=monitor_opts) if args.monitor else None
+        GovernanceCard(f"{name}-governance", args.card, opts=child)
+        outputs = {}
+        if self.endpoint:
+            outputs["endpoint_name"] = self.endpoint.endpoint.name
+        if self.pipeline:
+            outputs["pipeline_arn"] = self.pipeline.arn
+        self.register_outputs(outputs)

@@ -1,0 +1,145 @@
+"""A model's training pipeline and the triggers that run it: schedule, new data, drift."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class StepCodeObject:
+    """One step script uploaded content-addressed, so a change gives a new key and a new definition."""
+
+    name: str
+    key: str
+    content: str
+
+
+@dataclass(frozen=True)
+class TrainingPipelineArgs:
+    """Inputs of a ``TrainingPipeline``.
+
+    Attributes:
+        pipeline_name: SageMaker pipeline name.
+        description: Shown in Studio.
+        definition: Builds the definition JSON from resolved values (role ARN, bucket names,
+            code URIs, key ARN, subnets, security groups); it must be deterministic.
+        step_code: Scripts to upload into ``artifacts_bucket``.
+        artifacts_bucket: Bucket holding step code and outputs.
+        raw_bucket: Bucket whose new objects under ``raw_prefix`` retrain the model.
+        raw_prefix: The model's training data prefix in ``raw_bucket``.
+        role_arn: Pipeline execution role.
+        trigger_role_arn: Role EventBridge uses to start the pipeline.
+        kms_key_arn: CMK for uploaded code.
+        subnet_ids: Private subnets for the steps.
+        security_group_ids: Security groups for the steps.
+        schedule: EventBridge schedule expression.
+        retrain_on_new_data: Start on new objects under ``raw_prefix``.
+        drift_alarm_names: Alarms whose ALARM state starts a retraining run (empty: none).
+    """
+
+    pipeline_name: str
+    description: str
+    definition: Callable[[dict[str, Any]], str]
+    step_code: Sequence[StepCodeObject]
+    artifacts_bucket: pulumi.Input[str]
+    raw_bucket: pulumi.Input[str]
+    raw_prefix: str
+    role_arn: pulumi.Input[str]
+    trigger_role_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_ids: Sequence[pulumi.Input[str]]
+    schedule: str
+    retrain_on_new_data: bool = True
+    drift_alarm_names: Sequence[str] = field(default_factory=tuple)
+
+
+class TrainingPipeline(pulumi.ComponentResource):
+    """SageMaker pipeline built from ``pipelines/`` and its EventBridge triggers."""
+
+    pipeline: aws.sagemaker.Pipeline
+    arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: TrainingPipelineArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlops:pipelines:TrainingPipeline", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        code_uris = {}
+        for code in args.step_code:
+            uploaded = aws.s3.BucketObjectv2(
+                f"{name}-code-{code.name}",
+                bucket=args.artifacts_bucket,
+                key=code.key,
+                content=code.content,
+                content_type="text/x-python",
+                kms_key_id=args.kms_key_arn,
+                server_side_encryption="aws:kms",
+                opts=child,
+            )
+            code_uris[code.name] = pulumi.Output.concat("s3://", uploaded.bucket, "/", uploaded.key)
+        resolved = pulumi.Output.all(
+            role_arn=args.role_arn,
+            artifacts_bucket=args.artifacts_bucket,
+            raw_bucket=args.raw_bucket,
+            kms_key_arn=args.kms_key_arn,
+            code_uris=code_uris,
+            subnet_ids=list(args.subnet_ids),
+            security_group_ids=list(args.security_group_ids),
+        )
+        self.pipeline = aws.sagemaker.Pipeline(
+            f"{name}-pipeline",
+            pipeline_name=args.pipeline_name,
+            pipeline_display_name=args.pipeline_name,
+            pipeline_description=args.description[:3072],
+            pipeline_definition=resolved.apply(args.definition),
+            role_arn=args.role_arn,
+            parallelism_configuration={"max_parallel_execution_steps": 4},
+            opts=child,
+        )
+        self.arn = self.pipeline.arn
+        triggers: dict[str, dict[str, Any]] = {"schedule": {"schedule_expression": args.schedule}}
+        if args.retrain_on_new_data:
+            triggers["new-data"] = {
+                "event_pattern": pulumi.Output.json_dumps(
+                    {
+                        "source": ["aws.s3"],
+                        "detail-type": ["Object Created"],
+                        "detail": {"bucket": {"name": [args.raw_bucket]}, "object": {"key": [{"prefix": args.raw_prefix}]}},
+                    },
+                    sort_keys=True,
+                )
+            }
+        if args.drift_alarm_names:
+            triggers["drift"] = {
+                "event_pattern": pulumi.Output.json_dumps(
+                    {
+                        "source": ["aws.cloudwatch"],
+                        "detail-type": ["CloudWatch Alarm State Change"],
+                        "detail": {"alarmName": sorted(args.drift_alarm_names), "state": {"value": ["ALARM"]}},
+                    },
+                    sort_keys=True,
+                )
+            }
+        for trigger, rule_args in triggers.items():
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-on-{trigger}",
+                description=f"Retrain {args.pipeline_name}: {trigger}",
+                opts=child,
+                **rule_args,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-on-{trigger}-start",
+                rule=rule.name,
+                arn=self.pipeline.arn,
+                role_arn=args.trigger_role_arn,
+                sagemaker_pipeline_target={
+                    "pipeline_parameter_lists": [{"name": "TriggeredBy", "value": trigger}]
+                },
+                retry_policy={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 3},
+                opts=child,
+            )
+        self.register_outputs({"arn": self.arn})

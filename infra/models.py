@@ -1,0 +1,188 @@
+"""Turning catalog entries into ``ModelComponent`` arguments for one environment.
+
+The environment's serving and monitoring profile (stack settings), the model's own sizes
+(catalog) and the migration plan's decisions meet here; components only see typed arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.endpoint import ModelEndpointArgs, VariantSpec
+from components.model import ModelComponentArgs
+from components.model_card import ModelCardArgs
+from components.monitor import ModelMonitorArgs
+from components.registry import ModelRegistryArgs
+from components.training_pipeline import StepCodeObject, TrainingPipelineArgs
+from infra.config import Settings
+from infra.config.catalog import ModelSpec
+from infra.foundation import Foundation
+from pipelines.definition import PipelineSpec, baseline_prefix, build_definition, step_code
+
+
+def group_name(settings: Settings, model: ModelSpec) -> str:
+    """The model's package group and repository name (shared by every environment)."""
+    return f"{settings.env.name_prefix}-{model.name}"
+
+
+def drift_alarm_name(settings: Settings, environment: str, model: ModelSpec) -> str:
+    """Name of the model's drift alarm in ``environment`` (the retraining trigger)."""
+    return f"{settings.env.name_prefix}-{environment}-{model.name}-drift"
+
+
+def _definition(settings: Settings, model: ModelSpec):
+    """A definition builder for the pipeline component (called with resolved values)."""
+
+    def build(values: dict[str, Any]) -> str:
+        return build_definition(
+            PipelineSpec(
+                model_name=model.name,
+                problem=model.problem,
+                algorithm=model.algorithm,
+                region=settings.env.region,
+                role_arn=values["role_arn"],
+                artifacts_bucket=values["artifacts_bucket"],
+                raw_data_uri=f"s3://{values['raw_bucket']}/models/{model.name}/",
+                model_package_group_name=group_name(settings, model),
+                code_uris=values["code_uris"],
+                processing_instance_type=model.training.processing_instance_type,
+                training_instance_type=model.training.instance_type,
+                metric=model.training.metric,
+                direction=model.training.direction,
+                threshold=model.training.threshold,
+                kms_key_arn=values["kms_key_arn"],
+                subnet_ids=tuple(values["subnet_ids"]),
+                security_group_ids=tuple(values["security_group_ids"]),
+            )
+        )
+
+    return build
+
+
+def model_args(
+    settings: Settings, model: ModelSpec, foundation: Foundation, registry_artifacts_bucket: pulumi.Input[str]
+) -> ModelComponentArgs:
+    """Everything ``model`` has in this stack's environment.
+
+    ``registry_artifacts_bucket`` is the registry-owning (dev) environment's artifacts bucket,
+    where the training pipeline writes each model's data-quality baseline.
+    """
+    env = settings.env
+    environment = env.environment
+    prefix = f"{env.name_prefix}-{environment}"
+    roles = foundation.roles.arns
+    buckets = {role: b.name for role, b in foundation.buckets.items()}
+    network = foundation.network
+    owns_registry = environment == "dev"
+
+    registry = None
+    pipeline = None
+    if owns_registry:
+        registry = ModelRegistryArgs(
+            group_name=group_name(settings, model),
+            description=model.description,
+            region=env.region,
+            account_id=foundation.account_id,
+            kms_key_arn=foundation.key.arn,
+            reader_accounts=env.registry.reader_accounts,
+            protect=env.registry.protect and not settings.personal,
+        )
+        drift_alarms = (
+            [drift_alarm_name(settings, e, model) for e in ("test", "prod")]
+            if model.training.retrain_on_drift and model.monitoring.drift_features
+            else []
+        )
+        pipeline = TrainingPipelineArgs(
+            pipeline_name=f"{prefix}-{model.name}-training",
+            description=f"Train, evaluate and register {model.name} ({model.algorithm} {model.problem})",
+            definition=_definition(settings, model),
+            step_code=[StepCodeObject(name=c.name, key=c.key, content=c.content.decode()) for c in step_code()],
+            artifacts_bucket=buckets["artifacts"],
+            raw_bucket=buckets["raw"],
+            raw_prefix=f"models/{model.name}/",
+            role_arn=roles["pipeline"],
+            trigger_role_arn=roles["pipeline-trigger"],
+            kms_key_arn=foundation.key.arn,
+            subnet_ids=network.subnet_ids,
+            security_group_ids=[network.workload_security_group_id],
+            schedule=model.training.schedule,
+            retrain_on_new_data=model.training.retrain_on_new_data,
+            drift_alarm_names=drift_alarms,
+        )
+
+    pinned = model.versions.pinned(environment)
+    endpoint = None
+    monitor = None
+    endpoint_name = f"{prefix}-{model.name}"
+    if pinned and model.serving.target == "sagemaker":
+        serving, size = env.serving, model.serving.size(environment)
+        challenger = None
+        candidate = model.versions.dev
+        if serving.challenger and model.serving.challenger and candidate and candidate != pinned:
+            challenger = VariantSpec("challenger", candidate, model.serving.challenger.weight if model.serving.challenger.mode == "ab" else model.serving.challenger.sampling_percent / 100)
+        capture = env.monitoring.data_capture and serving.mode == "realtime"
+        endpoint = ModelEndpointArgs(
+            endpoint_name=endpoint_name,
+            champion=VariantSpec("champion", pinned),
+            challenger=challenger,
+            challenger_mode=model.serving.challenger.mode if model.serving.challenger else "ab",
+            mode=serving.mode,
+            instance_type=size.instance_type,
+            instance_count=max(size.min_instances, serving.min_instances) if environment == "prod" else serving.min_instances,
+            max_instances=max(size.max_instances, size.min_instances, serving.min_instances),
+            autoscaling=serving.autoscaling,
+            target_invocations=model.serving.target_invocations_per_instance,
+            serverless_memory_mb=model.serving.serverless.memory_mb,
+            serverless_max_concurrency=model.serving.serverless.max_concurrency,
+            execution_role_arn=roles["sagemaker-execution"],
+            subnet_ids=network.subnet_ids,
+            security_group_ids=[network.workload_security_group_id],
+            kms_key_arn=foundation.key.arn,
+            capture_uri=pulumi.Output.concat("s3://", buckets["capture"], f"/endpoints/{endpoint_name}/") if capture else None,
+            capture_percent=env.monitoring.sampling_percent,
+            deployment=serving.deployment,
+            canary_percent=serving.canary_percent,
+            wait_seconds=serving.wait_seconds,
+            termination_wait_seconds=serving.termination_wait_seconds,
+            latency_p99_ms=model.monitoring.latency_p99_ms,
+            error_rate_percent=model.monitoring.error_rate_percent,
+            alarm_topic_arn=foundation.alerts.arn,
+        )
+        if capture and env.monitoring.schedule != "off" and model.monitoring.data_quality:
+            monitor = ModelMonitorArgs(
+                endpoint_name=endpoint_name,
+                schedule=env.monitoring.schedule,
+                region=env.region,
+                role_arn=roles["sagemaker-execution"],
+                baseline_uri=pulumi.Output.from_input(registry_artifacts_bucket).apply(lambda bucket: baseline_prefix(bucket, model.name)),
+                output_uri=pulumi.Output.concat("s3://", buckets["monitoring"], f"/reports/{endpoint_name}/"),
+                kms_key_arn=foundation.key.arn,
+                subnet_ids=network.subnet_ids,
+                security_group_ids=[network.workload_security_group_id],
+                drift_alarm_name=drift_alarm_name(settings, environment, model),
+                drift_features=model.monitoring.drift_features,
+                drift_threshold=model.monitoring.drift_threshold,
+                alarm_topic_arn=foundation.alerts.arn,
+            )
+
+    status = "draft"
+    if environment == "prod" and model.phase == "activation":
+        status = "approved"
+    elif environment in ("test", "prod") and pinned:
+        status = "review"
+    card = ModelCardArgs(
+        card_name=f"{prefix}-{model.name}",
+        description=model.description,
+        owner=model.owner,
+        problem=model.problem,
+        algorithm=model.algorithm,
+        intended_use=model.governance.intended_use,
+        risk_rating=model.governance.risk_rating,
+        status=status,
+        history=[h.model_dump() for h in model.governance.history],
+        pinned_version=pinned,
+        kms_key_arn=foundation.key.arn,
+    )
+    return ModelComponentArgs(registry=registry, pipeline=pipeline, endpoint=endpoint, monitor=monitor, card=card)
