@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from infra.cli.catalog import migration_app, model_app
 from infra.cli.plan import plan
 
 app = typer.Typer(
@@ -14,6 +15,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(plan)
+app.add_typer(model_app, name="model")
+app.add_typer(migration_app, name="migration")
 
 
 @app.callback()
