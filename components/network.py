@@ -40,6 +40,7 @@ class PlatformNetworkArgs:
         kms_key_arn: CMK for the flow-log group.
         account_id: Owner account (flow-log delivery role condition).
         name_prefix: Prefix of physical names.
+        protect: Protect and retain the flow-log group (prod audit data).
     """
 
     cidr: str
@@ -51,6 +52,7 @@ class PlatformNetworkArgs:
     kms_key_arn: pulumi.Input[str]
     account_id: pulumi.Input[str]
     name_prefix: str
+    protect: bool = False
 
 
 class PlatformNetwork(pulumi.ComponentResource):
@@ -182,7 +184,7 @@ class PlatformNetwork(pulumi.ComponentResource):
                 name=f"/{args.name_prefix}/vpc-flow-logs",
                 retention_in_days=args.log_retention_days,
                 kms_key_id=args.kms_key_arn,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
             )
             role = aws.iam.Role(
                 f"{name}-flow-logs-role",

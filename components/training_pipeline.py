@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import base64
+
 import pulumi
 import pulumi_aws as aws
 
@@ -16,7 +18,7 @@ class StepCodeObject:
 
     name: str
     key: str
-    content: str
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,8 @@ class TrainingPipeline(pulumi.ComponentResource):
                 f"{name}-code-{code.name}",
                 bucket=args.artifacts_bucket,
                 key=code.key,
-                content=code.content,
-                content_type="text/x-python",
+                content_base64=base64.b64encode(code.content).decode(),
+                content_type="text/x-python" if code.key.endswith(".py") else "application/gzip",
                 kms_key_id=args.kms_key_arn,
                 server_side_encryption="aws:kms",
                 opts=child,
@@ -136,9 +138,6 @@ class TrainingPipeline(pulumi.ComponentResource):
                 rule=rule.name,
                 arn=self.pipeline.arn,
                 role_arn=args.trigger_role_arn,
-                sagemaker_pipeline_target={
-                    "pipeline_parameter_lists": [{"name": "TriggeredBy", "value": trigger}]
-                },
                 retry_policy={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 3},
                 opts=child,
             )

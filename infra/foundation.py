@@ -136,6 +136,7 @@ class Foundation(pulumi.ComponentResource):
                 kms_key_arn=self.key.arn,
                 account_id=args.account_id,
                 name_prefix=prefix,
+                protect=protect,
             ),
             opts=child,
         )

@@ -32,31 +32,37 @@ def drift_alarm_name(settings: Settings, environment: str, model: ModelSpec) -> 
     return f"{settings.env.name_prefix}-{environment}-{model.name}-drift"
 
 
+#: Definitions already built in this process (building one takes the SDK seconds).
+_DEFINITIONS: dict[str, str] = {}
+
+
 def _definition(settings: Settings, model: ModelSpec):
     """A definition builder for the pipeline component (called with resolved values)."""
 
     def build(values: dict[str, Any]) -> str:
-        return build_definition(
-            PipelineSpec(
-                model_name=model.name,
-                problem=model.problem,
-                algorithm=model.algorithm,
-                region=settings.env.region,
-                role_arn=values["role_arn"],
-                artifacts_bucket=values["artifacts_bucket"],
-                raw_data_uri=f"s3://{values['raw_bucket']}/models/{model.name}/",
-                model_package_group_name=group_name(settings, model),
-                code_uris=values["code_uris"],
-                processing_instance_type=model.training.processing_instance_type,
-                training_instance_type=model.training.instance_type,
-                metric=model.training.metric,
-                direction=model.training.direction,
-                threshold=model.training.threshold,
-                kms_key_arn=values["kms_key_arn"],
-                subnet_ids=tuple(values["subnet_ids"]),
-                security_group_ids=tuple(values["security_group_ids"]),
-            )
+        spec = PipelineSpec(
+            model_name=model.name,
+            problem=model.problem,
+            algorithm=model.algorithm,
+            region=settings.env.region,
+            role_arn=values["role_arn"],
+            artifacts_bucket=values["artifacts_bucket"],
+            raw_data_uri=f"s3://{values['raw_bucket']}/models/{model.name}/",
+            model_package_group_name=group_name(settings, model),
+            code_uris=values["code_uris"],
+            processing_instance_type=model.training.processing_instance_type,
+            training_instance_type=model.training.instance_type,
+            metric=model.training.metric,
+            direction=model.training.direction,
+            threshold=model.training.threshold,
+            kms_key_arn=values["kms_key_arn"],
+            subnet_ids=tuple(values["subnet_ids"]),
+            security_group_ids=tuple(values["security_group_ids"]),
         )
+        key = repr(sorted(vars(spec).items(), key=lambda kv: kv[0]))
+        if key not in _DEFINITIONS:
+            _DEFINITIONS[key] = build_definition(spec)
+        return _DEFINITIONS[key]
 
     return build
 
@@ -98,7 +104,7 @@ def model_args(
             pipeline_name=f"{prefix}-{model.name}-training",
             description=f"Train, evaluate and register {model.name} ({model.algorithm} {model.problem})",
             definition=_definition(settings, model),
-            step_code=[StepCodeObject(name=c.name, key=c.key, content=c.content.decode()) for c in step_code()],
+            step_code=[StepCodeObject(name=c.name, key=c.key, content=c.content) for c in step_code()],
             artifacts_bucket=buckets["artifacts"],
             raw_bucket=buckets["raw"],
             raw_prefix=f"models/{model.name}/",

@@ -6,6 +6,7 @@ import typer
 
 from infra.cli.catalog import migration_app, model_app
 from infra.cli.plan import plan
+from infra.devstacks_cli import dev_app
 
 app = typer.Typer(
     name="mlops",
@@ -17,6 +18,7 @@ app = typer.Typer(
 app.command()(plan)
 app.add_typer(model_app, name="model")
 app.add_typer(migration_app, name="migration")
+app.add_typer(dev_app, name="dev")
 
 
 @app.callback()

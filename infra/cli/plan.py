@@ -67,11 +67,14 @@ def render(result: PlanResult) -> None:
         f"[bold]{result.stack}[/bold]: {sum(counts.values())} resources in {components} components, {protected} protected"
     )
     if result.violations:
-        table = Table(title="Policy violations", show_edge=False)
-        for column in ("rule", "severity", "enforcement", "resource", "message"):
-            table.add_column(column)
+        colour = {"mandatory": "red", "advisory": "yellow", "waived": "dim"}
+        console.print(f"[bold]policy: {len(result.violations)} violations[/bold]")
         for v in result.violations:
-            table.add_row(v["rule"], v["severity"], v.get("enforcement", ""), v["resource"].rsplit("::", 1)[-1], v["message"])
-        console.print(table)
+            level = v.get("enforcement", "")
+            console.print(
+                f"  [{colour.get(level, 'white')}]{level}[/] {v['rule']} ({v['severity']}) "
+                f"{v['resource'].rsplit('::', 1)[-1]}: {v['message']}",
+                soft_wrap=True,
+            )
     else:
         console.print("policy: no violations")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date
 from pathlib import Path
 
-from infra.config import load_settings
+from infra.config import Settings, load_settings
 from infra.plan.engine import PlanResult, run_plan
 from infra.plan.references import ReferenceResolver, referenced_stacks, stack_of
 
@@ -21,7 +23,26 @@ def plan_stack(project_dir: Path, stack: str, _seen: tuple[str, ...] = ()) -> Pl
         if target in _seen or target == stack:
             raise ValueError(f"stack reference cycle: {' -> '.join((*_seen, stack, target))}")
         outputs[reference] = plan_stack(project_dir, target, (*_seen, stack)).outputs
-    return run_plan(settings, ReferenceResolver(outputs))
+    result = run_plan(settings, ReferenceResolver(outputs))
+    return dataclasses.replace(result, violations=tuple(check_policy(result, settings)))
+
+
+def check_policy(result: PlanResult, settings: Settings) -> list[dict]:
+    """Evaluate every policy rule over the planned resources, with the stack's waivers.
+
+    Waiver expiry is judged against today's date, the only input of a plan that is not a file;
+    stacks without waivers plan identically on every day.
+    """
+    from policy.engine import Waiver, evaluate
+
+    waivers = [
+        Waiver(rule=w.rule, resource=w.resource, reason=w.reason, owner=w.owner, expires=w.expires.isoformat())
+        for w in settings.env.policy_waivers
+    ]
+    violations = evaluate(
+        result.to_json()["resources"], settings.env.environment, waivers, today=date.today() if waivers else None
+    )
+    return [v.to_json() for v in violations]
 
 
 __all__ = ["PlanResult", "plan_stack"]

@@ -57,7 +57,12 @@ class PlanResult:
                     "name": r.name,
                     "parent": r.parent,
                     "inputs": r.inputs,
-                    "options": {"protect": r.protect, "retain_on_delete": r.retain_on_delete, "depends_on": list(r.depends_on)},
+                    "options": {
+                        "protect": r.protect,
+                        "retain_on_delete": r.retain_on_delete,
+                        "depends_on": list(r.depends_on),
+                        "property_dependencies": r.property_dependencies,
+                    },
                 }
                 for r in self.registrations
             ],

@@ -177,6 +177,7 @@ class Registration:
     protect: bool
     retain_on_delete: bool
     depends_on: tuple[str, ...]
+    property_dependencies: dict[str, list[str]]
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -202,7 +203,7 @@ class RecordingMonitor(mocks.MockMonitor):
             return response
         _ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object)
-        implicit = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
+        properties = {key: sorted(set(deps.urns)) for key, deps in request.propertyDependencies.items() if deps.urns}
         registration = Registration(
             urn=response.urn,
             type=request.type,
@@ -212,7 +213,9 @@ class RecordingMonitor(mocks.MockMonitor):
             inputs=inputs,
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
-            depends_on=tuple(sorted(set(request.dependencies) - implicit)),
+            # As in the engine's state: every dependency, explicit or through an input.
+            depends_on=tuple(sorted(set(request.dependencies))),
+            property_dependencies=dict(sorted(properties.items())),
         )
         with self._lock:
             self.registrations.append(registration)

@@ -1,0 +1,99 @@
+"""Pinning a registered version in an environment: the step promotion and rollback share.
+
+Order matters so that a failure leaves no half-state: the catalog's new text is staged first
+(a temporary file), then the registry records who pinned the version and why, then the staged
+file replaces the catalog file. If that last step fails, the registry record is undone and the
+error says whether the undo worked.
+"""
+
+from datetime import UTC, datetime
+
+from pipelines.delivery.catalog_edit import CatalogFile, HistoryEntry
+from pipelines.delivery.errors import DeliveryError, Problem
+from pipelines.delivery.registry import (
+    APPROVED,
+    REJECTED,
+    ModelVersion,
+    RegistryClients,
+    update_version,
+)
+from pipelines.delivery.signoff import Signoff, metadata_value
+
+PROMOTION_ENVIRONMENTS = ("test", "prod")
+
+
+def pinning_refusal(version: ModelVersion, environment: str) -> str | None:
+    """Why `version` may not be pinned in `environment`, or None when it may.
+
+    Prod runs only Approved versions; test runs anything not Rejected.
+    """
+    if environment == "prod" and version.status != APPROVED:
+        return f"{version.label} is {version.status}; prod runs only Approved versions"
+    if version.status == REJECTED:
+        return f"{version.label} is Rejected; it may not run in {environment}"
+    return None
+
+
+def timestamp(now: datetime) -> str:
+    """ISO-8601 UTC to the second, as in `governance.history` (a naive `now` is taken as UTC)."""
+    aware = now if now.tzinfo else now.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def pin_version(
+    clients: RegistryClients,
+    catalog: CatalogFile,
+    version: ModelVersion,
+    *,
+    environment: str,
+    action: str,
+    signoff: Signoff,
+    phase: str,
+    now: datetime,
+) -> None:
+    """Record `version` as pinned in `environment` on the registry, then in the catalog file.
+
+    The registry gets CustomerMetadataProperties `promoted.<env>.action|by|reason|at`; the
+    catalog gets `versions.<env>`, `phase` and a `governance.history` entry.
+
+    Raises:
+        DeliveryError: from the registry (catalog untouched) or the write (registry undone).
+    """
+    at = timestamp(now)
+    catalog.pin(
+        HistoryEntry(environment, version.arn, action, signoff.by, signoff.reason, at), phase=phase
+    )
+    record = {
+        f"promoted.{environment}.action": action,
+        f"promoted.{environment}.by": metadata_value(signoff.by),
+        f"promoted.{environment}.reason": metadata_value(signoff.reason),
+        f"promoted.{environment}.at": at,
+    }
+    with catalog.stage() as staged:
+        recorded = update_version(clients, version, metadata=record)
+        try:
+            staged.commit()
+        except DeliveryError as error:
+            raise DeliveryError(
+                f"{error.message}; {_undo(clients, version, recorded, tuple(record))}",
+                Problem.UNAVAILABLE,
+            ) from None
+
+
+def _undo(
+    clients: RegistryClients, before: ModelVersion, recorded: ModelVersion, keys: tuple[str, ...]
+) -> str:
+    """Put back the metadata `keys` as they were `before`; say what happened."""
+    try:
+        update_version(
+            clients,
+            recorded,
+            metadata={key: before.metadata[key] for key in keys if key in before.metadata},
+            remove=tuple(key for key in keys if key not in before.metadata),
+        )
+    except DeliveryError as error:
+        return (
+            f"the registry still records the pin on {recorded.label} ({', '.join(keys)}): "
+            f"restore them by hand ({error.message})"
+        )
+    return f"the registry record on {recorded.label} was undone, nothing changed"

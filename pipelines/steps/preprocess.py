@@ -1,0 +1,114 @@
+"""Preprocess step: clean the raw CSVs and split them into train, validation and test sets.
+
+Runs inside the SageMaker scikit-learn processing container and locally alike; the defaults are
+the container's conventional paths::
+
+    python pipelines/steps/preprocess.py --problem classification \
+        --input-dir data/raw --output-dir work/preprocess
+
+Reads every ``*.csv`` under the input folder (one header row each, a ``target`` column), drops
+rows without a target, splits with a fixed seed (stratified by class for classification), fills
+missing numeric features with the training split's medians (so no test information leaks into
+training), and writes::
+
+    <output-dir>/train/train.csv                 target first, then the features, with header
+    <output-dir>/validation/validation.csv
+    <output-dir>/test/test.csv
+    <output-dir>/baseline/baseline.csv           training features only, with header: the
+                                                 data-quality baseline for Model Monitor
+"""
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+import problem_types
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line; defaults match the SageMaker processing container."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problem", required=True, choices=problem_types.PROBLEMS)
+    parser.add_argument("--input-dir", default="/opt/ml/processing/input/raw")
+    parser.add_argument("--output-dir", default="/opt/ml/processing/output")
+    parser.add_argument("--target", default="target", help="name of the label column")
+    parser.add_argument("--test-size", type=float, default=0.2)
+    parser.add_argument("--validation-size", type=float, default=0.2)
+    parser.add_argument("--random-state", type=int, default=42)
+    return parser.parse_args(argv)
+
+
+def read_raw(input_dir: Path, target: str) -> pd.DataFrame:
+    """Read and concatenate every CSV under ``input_dir`` in a stable (sorted) order."""
+    files = sorted(path for path in input_dir.rglob("*.csv") if path.is_file())
+    if not files:
+        raise SystemExit(f"preprocess: no *.csv file under {input_dir}; upload the training data there")
+    frame = pd.concat([pd.read_csv(path) for path in files], ignore_index=True)
+    if target not in frame.columns:
+        raise SystemExit(
+            f"preprocess: the data has no {target!r} column (columns: {', '.join(map(str, frame.columns))})"
+        )
+    features = frame.drop(columns=[target])
+    not_numeric = [str(name) for name in features.columns if not pd.api.types.is_numeric_dtype(features[name])]
+    if not_numeric:
+        raise SystemExit(
+            f"preprocess: feature column(s) {', '.join(not_numeric)} are not numeric; "
+            "encode them before they land in the raw prefix"
+        )
+    return frame
+
+
+def split(frame: pd.DataFrame, args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Split into train, validation and test with a fixed seed; stratified for classification."""
+
+    def stratify(part: pd.DataFrame) -> pd.Series | None:
+        return part[args.target] if args.problem == problem_types.CLASSIFICATION else None
+
+    if args.problem == problem_types.CLASSIFICATION:
+        counts = frame[args.target].value_counts()
+        too_small = counts[counts < 3]
+        if not too_small.empty:
+            raise SystemExit(
+                f"preprocess: class(es) {', '.join(map(str, too_small.index))} have fewer than 3 rows; "
+                "a stratified train/validation/test split needs at least 3 per class"
+            )
+    rest, test = train_test_split(
+        frame, test_size=args.test_size, random_state=args.random_state, stratify=stratify(frame)
+    )
+    train, validation = train_test_split(
+        rest,
+        test_size=args.validation_size / (1 - args.test_size),
+        random_state=args.random_state,
+        stratify=stratify(rest),
+    )
+    return train, validation, test
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the preprocess step."""
+    args = parse_args(argv)
+    raw = read_raw(Path(args.input_dir), args.target)
+    labelled = raw.dropna(subset=[args.target])
+    train, validation, test = split(labelled, args)
+
+    feature_names = [name for name in labelled.columns if name != args.target]
+    medians = train[feature_names].median()
+    output_dir = Path(args.output_dir)
+    for name, part in (("train", train), ("validation", validation), ("test", test)):
+        filled = part[[args.target, *feature_names]].fillna(medians)
+        (output_dir / name).mkdir(parents=True, exist_ok=True)
+        filled.to_csv(output_dir / name / f"{name}.csv", index=False)
+        if name == "train":
+            (output_dir / "baseline").mkdir(parents=True, exist_ok=True)
+            filled[feature_names].to_csv(output_dir / "baseline" / "baseline.csv", index=False)
+
+    print(
+        f"preprocess: {len(raw)} rows read, {len(raw) - len(labelled)} without target dropped; "
+        f"train={len(train)} validation={len(validation)} test={len(test)}"
+    )
+
+
+if __name__ == "__main__":
+    main()

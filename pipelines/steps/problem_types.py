@@ -1,0 +1,85 @@
+"""What each problem type allows: its algorithms, its metrics, and which way each metric is better.
+
+This is the one place these facts live. Both sides of the pipeline read it:
+
+- the step scripts (``preprocess.py``, ``train.py``, ``evaluate.py``) import it as a sibling module
+  (``import problem_types``). Run locally, Python puts the script's own folder first on
+  ``sys.path``, so the import finds this file next to them.
+- the definition builder (``pipelines.definition``) imports it as ``pipelines.steps.problem_types``
+  to validate a catalog model and to pick the condition operator.
+
+Inside SageMaker a job only receives the files we ship, so the module travels with the scripts
+(see ``pipelines.definition``): the training/serving source bundle contains it next to
+``train.py``, and the processing jobs receive it as an extra input on ``PYTHONPATH``. It therefore
+imports nothing beyond the standard library.
+"""
+
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+
+MAXIMIZE = "maximize"
+MINIMIZE = "minimize"
+
+ALGORITHMS: dict[str, tuple[str, ...]] = {
+    CLASSIFICATION: ("gradient-boosting", "random-forest", "logistic-regression"),
+    REGRESSION: ("gradient-boosting", "random-forest", "ridge"),
+}
+
+# Metric name -> the direction in which it improves, per problem type. The order is the order
+# in which evaluate.py reports them.
+METRIC_DIRECTIONS: dict[str, dict[str, str]] = {
+    CLASSIFICATION: {
+        "auc": MAXIMIZE,
+        "accuracy": MAXIMIZE,
+        "f1": MAXIMIZE,
+        "precision": MAXIMIZE,
+        "recall": MAXIMIZE,
+    },
+    REGRESSION: {
+        "rmse": MINIMIZE,
+        "mae": MINIMIZE,
+        "r2": MAXIMIZE,
+    },
+}
+
+PROBLEMS: tuple[str, ...] = tuple(ALGORITHMS)
+
+
+def check_model_choice(problem: str, algorithm: str, metric: str, direction: str) -> None:
+    """Reject a combination of problem, algorithm, metric and direction that cannot work.
+
+    Args:
+        problem: ``classification`` or ``regression``.
+        algorithm: One of ``ALGORITHMS[problem]``.
+        metric: One of ``METRIC_DIRECTIONS[problem]``.
+        direction: The direction the caller expects; it must be the metric's own direction.
+
+    Raises:
+        ValueError: naming the offending value and the allowed ones.
+    """
+    if problem not in ALGORITHMS:
+        raise ValueError(f"problem {problem!r} is not one of {', '.join(PROBLEMS)}")
+    if algorithm not in ALGORITHMS[problem]:
+        raise ValueError(
+            f"algorithm {algorithm!r} does not fit a {problem} problem; "
+            f"use one of {', '.join(ALGORITHMS[problem])}"
+        )
+    metrics = METRIC_DIRECTIONS[problem]
+    if metric not in metrics:
+        raise ValueError(
+            f"metric {metric!r} is not reported for a {problem} problem; "
+            f"use one of {', '.join(metrics)}"
+        )
+    if direction != metrics[metric]:
+        raise ValueError(
+            f"metric {metric!r} improves when it goes {'up' if metrics[metric] == MAXIMIZE else 'down'}, "
+            f"so its direction must be {metrics[metric]!r}, not {direction!r}"
+        )
+
+
+def meets_threshold(value: float, threshold: float, direction: str) -> bool:
+    """Whether a metric value is good enough: at least the threshold when maximizing, at most when minimizing.
+
+    The pipeline's condition step applies the same rule (``>=`` / ``<=``) to evaluation.json.
+    """
+    return value >= threshold if direction == MAXIMIZE else value <= threshold

@@ -1,0 +1,217 @@
+"""The step scripts, run for real as subprocesses on the datasets that ship with scikit-learn."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines.local_run import LocalRunError, run_locally
+from pipelines.steps import problem_types
+
+STEPS_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "steps"
+REPORT_KEYS = {"model_name", "primary_metric", "metrics", "dataset"}
+PRIMARY_KEYS = {"name", "value", "direction", "threshold", "passed"}
+
+
+@pytest.fixture(scope="module")
+def classification_run(tmp_path_factory, child_environment) -> tuple[dict, Path]:
+    workdir = tmp_path_factory.mktemp("churn")
+    report = run_locally("classification", "gradient-boosting", "auc", "maximize", 0.8, workdir, model_name="churn")
+    return report, workdir
+
+
+@pytest.fixture(scope="module")
+def regression_run(tmp_path_factory, child_environment) -> tuple[dict, Path]:
+    workdir = tmp_path_factory.mktemp("demand")
+    report = run_locally("regression", "ridge", "rmse", "minimize", 70.0, workdir, model_name="demand-forecast")
+    return report, workdir
+
+
+def run_script(script: str, *args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(STEPS_DIR / script), *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+@pytest.mark.parametrize("run", ["classification_run", "regression_run"])
+def test_evaluation_json_has_the_agreed_shape(run, request):
+    report, workdir = request.getfixturevalue(run)
+    written = (workdir / "evaluation" / "evaluation.json").read_text()
+    problem = "classification" if run == "classification_run" else "regression"
+
+    assert json.loads(written) == report
+    assert written == json.dumps(report, indent=2, sort_keys=True) + "\n"
+    assert set(report) == REPORT_KEYS
+    assert set(report["primary_metric"]) == PRIMARY_KEYS
+    assert set(report["metrics"]) == set(problem_types.METRIC_DIRECTIONS[problem])
+    assert all(set(entry) == {"value"} for entry in report["metrics"].values())
+    values = [entry["value"] for entry in report["metrics"].values()]
+    assert all(isinstance(value, float) and round(value, 6) == value for value in values)
+    primary = report["primary_metric"]
+    assert primary["value"] == report["metrics"][primary["name"]]["value"]
+    test_rows = len(pd.read_csv(workdir / "preprocess" / "test" / "test.csv"))
+    assert report["dataset"] == {"test_rows": test_rows}
+
+
+def test_classification_model_scores_well_on_breast_cancer(classification_run):
+    report, _ = classification_run
+
+    assert report["model_name"] == "churn"
+    assert report["primary_metric"] == {
+        "name": "auc",
+        "value": report["metrics"]["auc"]["value"],
+        "direction": "maximize",
+        "threshold": 0.8,
+        "passed": True,
+    }
+    assert report["metrics"]["auc"]["value"] > 0.9
+    assert report["metrics"]["accuracy"]["value"] > 0.85
+    assert report["dataset"]["test_rows"] == 114  # 20 % of the 569 rows
+
+
+def test_regression_model_scores_sensibly_on_diabetes(regression_run):
+    report, _ = regression_run
+    metrics = {name: entry["value"] for name, entry in report["metrics"].items()}
+
+    assert report["primary_metric"]["direction"] == "minimize"
+    assert report["primary_metric"]["passed"] is True
+    # The targets span roughly 25-346: a useful model is far better than their spread (~77).
+    assert 30 < metrics["rmse"] < 70
+    assert 0 < metrics["mae"] < metrics["rmse"]
+    assert metrics["r2"] > 0.3
+
+
+@pytest.mark.parametrize(
+    ("run", "metric", "offset"),
+    [
+        # Maximizing: a threshold just above the achieved AUC fails the gate.
+        ("classification_run", "auc", +0.001),
+        # Minimizing: a threshold just below the achieved RMSE fails the gate.
+        ("regression_run", "rmse", -0.001),
+    ],
+)
+def test_passed_flips_when_the_threshold_is_out_of_reach(run, metric, offset, request, subprocess_env, tmp_path):
+    report, workdir = request.getfixturevalue(run)
+    threshold = report["metrics"][metric]["value"] + offset
+
+    completed = run_script(
+        "evaluate.py",
+        "--model-name", report["model_name"],
+        "--problem", "classification" if run == "classification_run" else "regression",
+        "--metric", metric,
+        "--threshold", repr(threshold),
+        "--model-dir", str(workdir / "model"),
+        "--test-dir", str(workdir / "preprocess" / "test"),
+        "--output-dir", str(tmp_path),
+        env=subprocess_env,
+    )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stderr
+    rerun = json.loads((tmp_path / "evaluation.json").read_text())
+    assert rerun["primary_metric"]["passed"] is False
+    assert rerun["metrics"] == report["metrics"]
+
+
+@pytest.mark.parametrize(
+    ("value", "threshold", "direction", "passed"),
+    [
+        (0.8, 0.8, "maximize", True),
+        (0.799999, 0.8, "maximize", False),
+        (60.0, 60.0, "minimize", True),
+        (60.000001, 60.0, "minimize", False),
+    ],
+)
+def test_threshold_is_inclusive_in_the_metric_direction(value, threshold, direction, passed):
+    assert problem_types.meets_threshold(value, threshold, direction) is passed
+
+
+def test_preprocess_writes_stratified_splits_and_a_feature_baseline(classification_run):
+    _, workdir = classification_run
+    splits = {name: pd.read_csv(workdir / "preprocess" / name / f"{name}.csv") for name in ("train", "validation", "test")}
+    baseline = pd.read_csv(workdir / "preprocess" / "baseline" / "baseline.csv")
+    raw = pd.read_csv(workdir / "raw" / "data.csv")
+
+    assert sum(len(split) for split in splits.values()) == len(raw)
+    assert [len(split) for split in splits.values()] == [341, 114, 114]
+    positive_share = raw["target"].mean()
+    for split in splits.values():
+        assert list(split.columns) == ["target", *[c for c in raw.columns if c != "target"]]
+        assert split["target"].mean() == pytest.approx(positive_share, abs=0.01)
+    assert list(baseline.columns) == [c for c in raw.columns if c != "target"]
+    pd.testing.assert_frame_equal(baseline, splits["train"].drop(columns=["target"]))
+
+
+def test_preprocess_drops_unlabelled_rows_and_fills_gaps_with_training_medians(tmp_path, subprocess_env):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    rows, gaps, unlabelled = 40, [3, 7, 21], [5, 11]
+    frame = pd.DataFrame(
+        {"row": range(rows), "size": [float(i * i) for i in range(rows)], "target": [i % 2 for i in range(rows)]}
+    )
+    frame.loc[gaps, "size"] = None
+    frame.loc[unlabelled, "target"] = None
+    frame.to_csv(raw / "part-1.csv", index=False)
+
+    completed = run_script(
+        "preprocess.py", "--problem", "classification", "--input-dir", str(raw), "--output-dir", str(tmp_path / "out"),
+        env=subprocess_env,
+    )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stderr
+    splits = {name: pd.read_csv(tmp_path / "out" / name / f"{name}.csv") for name in ("train", "validation", "test")}
+    combined = pd.concat(splits.values()).set_index("row").sort_index()
+    assert sorted(combined.index) == [i for i in range(rows) if i not in unlabelled]
+    assert not combined.isna().any().any()
+    train = splits["train"]
+    train_median = train.loc[~train["row"].isin(gaps), "size"].median()
+    assert combined.loc[gaps, "size"].tolist() == [train_median] * len(gaps)
+
+
+def test_preprocess_explains_a_missing_target_column(tmp_path, subprocess_env):
+    (tmp_path / "raw").mkdir()
+    pd.DataFrame({"size": [1.0, 2.0], "label": [0, 1]}).to_csv(tmp_path / "raw" / "data.csv", index=False)
+
+    completed = run_script(
+        "preprocess.py", "--problem", "classification", "--input-dir", str(tmp_path / "raw"), "--output-dir",
+        str(tmp_path / "out"), env=subprocess_env,
+    )  # fmt: skip
+
+    assert completed.returncode != 0
+    assert "no 'target' column" in completed.stderr
+
+
+def test_serving_hooks_load_the_model_and_score_raw_rows(classification_run, subprocess_env):
+    _, workdir = classification_run
+    rows = pd.read_csv(workdir / "preprocess" / "test" / "test.csv").drop(columns=["target"]).head(3)
+    probe = (
+        "import json, sys, numpy as np, train\n"
+        f"model = train.model_fn({str(workdir / 'model')!r})\n"
+        f"rows = np.array({rows.values.tolist()!r})\n"
+        "print(json.dumps(train.predict_fn(rows, model).tolist()))\n"
+    )
+
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=subprocess_env, cwd=STEPS_DIR, check=False
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    scores = json.loads(completed.stdout)
+    assert len(scores) == 3
+    assert all(0.0 <= score <= 1.0 for score in scores)
+
+
+def test_local_run_rejects_an_algorithm_that_does_not_fit_the_problem(tmp_path):
+    with pytest.raises(ValueError, match="does not fit a regression problem"):
+        run_locally("regression", "logistic-regression", "rmse", "minimize", 60.0, tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_local_run_names_the_failing_step(tmp_path, child_environment):
+    dataset = tmp_path / "data.csv"
+    pd.DataFrame({"size": [1.0, 2.0, 3.0], "label": [0, 1, 0]}).to_csv(dataset, index=False)
+
+    with pytest.raises(LocalRunError, match=r"preprocess\.py exited with 1:\n.*no 'target' column"):
+        run_locally("classification", "random-forest", "f1", "maximize", 0.7, tmp_path / "work", dataset=dataset)

@@ -1,0 +1,84 @@
+"""Run real pulumi_aws constructors under Pulumi's mocks and return plan entries.
+
+The entries have the shape `mlops plan STACK --json` emits (urn, type, name, parent, inputs,
+options), so the rules are tested against the inputs Pulumi really produces, not guessed dicts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks
+
+ACCOUNT = "111122223333"
+REGION = "us-east-1"
+# Inputs that hold a resource's physical name; AWS uses it as the id (bucket name, role name, ...).
+_NAME_INPUTS = ("bucket", "name", "modelPackageGroupName", "domainName", "pipelineName")
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Records every resource; answers with AWS-like ids and ARNs."""
+
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(args)
+        physical = next((args.inputs[k] for k in _NAME_INPUTS if isinstance(args.inputs.get(k), str)), None)
+        service = args.typ.split(":")[1].split("/")[0] if args.typ.count(":") >= 2 else "pulumi"
+        name = physical or args.name
+        state = {"name": name, **args.inputs, "arn": f"arn:aws:{service}:{REGION}:{ACCOUNT}:{name}"}
+        if args.typ == "aws:s3/bucket:Bucket":
+            state["bucket"] = name
+        # Resources without a name input get provider-made ids (vpc-..., subnet-...) no input can match.
+        return physical or f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        raise NotImplementedError(f"no mock for invoke {args.token}")
+
+
+class _Monitor(mocks.MockMonitor):
+    """Records the resource options the mocks do not see."""
+
+    def __init__(self, mocks_: _Mocks) -> None:
+        super().__init__(mocks_)
+        self.registrations: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        self.registrations[(request.type, request.name)] = {
+            "urn": response.urn,
+            "parent": request.parent or None,
+            "options": {
+                "protect": request.protect,
+                "retain_on_delete": request.retainOnDelete,
+                "depends_on": sorted(request.dependencies),
+            },
+        }
+        return response
+
+
+def plan(build: Callable[[], object], stack: str = "prod") -> list[dict[str, Any]]:
+    """Run `build` (which constructs resources) as stack `stack`; return its plan entries."""
+    recorder = _Mocks()
+    monitor = _Monitor(recorder)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi.runtime.set_mocks(recorder, project="mlops", stack=stack, preview=False, monitor=monitor)
+
+        @pulumi.runtime.test
+        def run() -> None:
+            build()
+
+        run()
+    finally:
+        pulumi.runtime.settings.reset_options()
+        loop.close()
+    return [
+        {"type": args.typ, "name": args.name, "inputs": args.inputs, **monitor.registrations[(args.typ, args.name)]}
+        for args in recorder.resources
+    ]

@@ -1,0 +1,126 @@
+"""``mlops plan`` on the example stacks: it plans, keeps the JSON contract, and is deterministic."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from infra.cli import app
+from infra.config.loader import SHARED_STACKS as STACKS
+
+CONTRACT_KEYS = {"stack", "environment", "resources", "outputs", "policy"}
+LATER_KEYS = {"cost"}  # announced by the design; allowed, not required
+RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options"}
+OPTION_KEYS = {"protect", "retain_on_delete", "depends_on"}
+VIOLATION_KEYS = {"rule", "severity", "resource", "message"}
+
+
+def _run_cli(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_example_stack_plans_without_mandatory_violations(plan_of, stack):
+    plan = plan_of(stack)
+
+    assert plan.doc["stack"] == stack
+    assert plan.doc["environment"] == stack
+    assert any(r["type"] == "aws:s3/bucket:Bucket" for r in plan.doc["resources"])
+    blocking = [v for v in plan.result.violations if v.get("enforcement") == "mandatory"]
+    assert blocking == []
+
+
+def test_plan_prod_json_keeps_the_contract_and_out_writes_the_same_bytes(plan_of, project_dir, tmp_path):
+    out = tmp_path / "prod-plan.json"
+
+    result = _run_cli("plan", "prod", "--json", "--out", str(out), "--project-dir", str(project_dir))
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    doc = json.loads(result.stdout)
+    assert CONTRACT_KEYS <= set(doc) <= CONTRACT_KEYS | LATER_KEYS
+    assert (doc["stack"], doc["environment"]) == ("prod", "prod")
+    assert isinstance(doc["outputs"], dict) and doc["outputs"]
+    assert set(doc["policy"]) == {"violations"} and isinstance(doc["policy"]["violations"], list)
+    for violation in doc["policy"]["violations"]:
+        assert VIOLATION_KEYS <= set(violation)
+    urns = [r["urn"] for r in doc["resources"]]
+    assert urns == sorted(urns) and len(set(urns)) == len(urns)
+    for resource in doc["resources"]:
+        assert set(resource) == RESOURCE_KEYS, resource["urn"]
+        assert set(resource["options"]) == OPTION_KEYS, resource["urn"]
+        assert resource["urn"].endswith(f"{resource['type']}::{resource['name']}")
+        assert resource["parent"] is None or resource["parent"] in urns
+        assert isinstance(resource["inputs"], dict)
+        assert isinstance(resource["options"]["protect"], bool)
+        assert isinstance(resource["options"]["retain_on_delete"], bool)
+        assert set(resource["options"]["depends_on"]) <= set(urns)
+    assert out.read_bytes() == result.stdout_bytes
+    # A second plan of the same stack in the same process gives the same bytes.
+    assert result.stdout == plan_of("prod").result.dumps()
+
+
+def test_plan_without_json_shows_a_resource_tree_and_counts_by_type(plan_of, project_dir):
+    plan = plan_of("dev")
+
+    result = _run_cli("plan", "dev", "--project-dir", str(project_dir))
+
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    assert text.lstrip().startswith("dev (dev)")
+    assert "├── " in text and "└── " in text
+    for resource in plan.doc["resources"]:
+        assert re.search(rf"(?<![\w-]){re.escape(resource['name'])}(?![\w-])", text), resource["name"]
+    assert "Resources by type" in text
+    buckets = len(plan.of_type("aws:s3/bucket:Bucket"))
+    assert re.search(rf"aws:s3/bucket:Bucket\s+│\s+{buckets}\s*$", text, re.MULTILINE)
+    assert not text.lstrip().startswith("{")
+
+
+def _plan_in_subprocess(project_dir: Path, seed: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    return subprocess.Popen(
+        [sys.executable, "-c", "from infra.cli import app; app()", "plan", "prod", "--json"],
+        cwd=project_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_plan_bytes_do_not_depend_on_the_hash_seed(plan_of, project_dir):
+    runs = [_plan_in_subprocess(project_dir, seed) for seed in ("0", "4242")]
+    outputs = [run.communicate(timeout=120) for run in runs]
+
+    for run, (_, stderr) in zip(runs, outputs):
+        assert run.returncode == 0, stderr.decode()
+    first, second = (stdout for stdout, _ in outputs)
+    assert first == second
+    assert first.decode() == plan_of("prod").result.dumps()
+
+
+def test_plan_reads_the_project_around_the_working_directory(project_copy, project_dir, monkeypatch):
+    yaml = YAML(typ="safe", pure=True)
+    settings = project_copy / "stacks" / "Pulumi.dev.yaml"
+    data = yaml.load(settings.read_text())
+    assert data["config"]["mlops:budget"]["monthlyLimitUsd"] != 4321
+    data["config"]["mlops:budget"]["monthlyLimitUsd"] = 4321
+    with settings.open("w") as handle:
+        yaml.dump(data, handle)
+    inside = project_copy / "notebooks" / "scratch"
+    inside.mkdir(parents=True)
+    monkeypatch.chdir(inside)
+
+    result = _run_cli("plan", "dev", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    budgets = [r for r in json.loads(result.stdout)["resources"] if r["type"] == "aws:budgets/budget:Budget"]
+    assert [b["inputs"]["limitAmount"] for b in budgets] == ["4321.00"]
