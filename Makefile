@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 	$(UV) sync --frozen
 	@touch $@
 
-.PHONY: install plan test demo
+.PHONY: install plan test
 install: .venv/.synced
 
 plan: .venv/.synced ## Render STACK offline (no AWS account, no Pulumi CLI)
@@ -17,6 +17,3 @@ plan: .venv/.synced ## Render STACK offline (no AWS account, no Pulumi CLI)
 
 test: .venv/.synced ## Run the whole test suite
 	.venv/bin/python -m pytest
-
-demo: .venv/.synced ## The model lifecycle against a local AWS emulator
-	.venv/bin/python -m pipelines.delivery.demo

@@ -7,6 +7,7 @@ import typer
 from infra.cli.catalog import migration_app, model_app
 from infra.cli.plan import plan
 from infra.devstacks_cli import dev_app
+from pipelines.delivery.cli import register as register_delivery
 
 app = typer.Typer(
     name="mlops",
@@ -19,6 +20,7 @@ app.command()(plan)
 app.add_typer(model_app, name="model")
 app.add_typer(migration_app, name="migration")
 app.add_typer(dev_app, name="dev")
+register_delivery(app)
 
 
 @app.callback()
