@@ -97,7 +97,8 @@ class StudioWorkspace(pulumi.ComponentResource):
             tracking_server_size=args.tracking_size,
             automatic_model_registration=True,
             weekly_maintenance_window_start="Sun:02:00",
-            opts=pulumi.ResourceOptions(parent=self),
+            # Its backend store holds every experiment and run.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
         self.tracking_server_arn = tracking.arn
         self.register_outputs({"domain_id": self.domain_id, "tracking_server_arn": self.tracking_server_arn})

@@ -183,9 +183,10 @@ class Stack:
         """Resources of `side_type` whose input `key` refers to `target`.
 
         A reference is recognised, in order, by the property dependencies of `key` (exact when the
-        source reports them), by the input's value being one of the target's identifiers, or, with
-        `by_dependency`, by the target being the side resource's only dependency of its type (the
-        value is then an id only the provider knows, such as a VPC id).
+        source reports them), by the input's value being one of the target's identifiers, or, when
+        the source reports no property dependencies and `by_dependency` is set, by the target being
+        the side resource's only dependency of its type (the value is then an id only the provider
+        knows, such as a VPC id).
         """
         return [side for side in self.of_type(side_type) if self._refers(side, key, target, by_dependency)]
 
@@ -196,7 +197,9 @@ class Stack:
         value = side.inputs.get(key)
         if isinstance(value, str) and value in target.identifiers:
             return True
-        if not by_dependency or value is None:
+        # Sources that report property dependencies report them for every input computed from
+        # another resource, so a key without any was written literally.
+        if property_dependencies or not by_dependency or value is None:
             return False
         same_type = {r.urn for r in self.of_type(target.type)}
         return [urn for urn in side.options.depends_on if urn in same_type] == [target.urn]

@@ -200,7 +200,7 @@ def register(app: typer.Typer, *, default_prefix: str = "mlops") -> None:
             if not result.changed:
                 say(f"{result.version.label} is already pinned in {to.value}: nothing changed.")
                 return
-            say(f"Promoted {model} {result.version.label} to {to.value}.", "green")
+            say(f"Promoted {result.version.label} to {to.value}.", "green")
             say(result.gate.explain() if result.gate else f"No champion in {to.value} yet.")
             say(
                 f"Updated {result.catalog_path}: versions.{to.value}, phase {result.phase}, "
@@ -229,8 +229,7 @@ def register(app: typer.Typer, *, default_prefix: str = "mlops") -> None:
                 now=datetime.now(UTC),
             )
             say(
-                f"Rolled {model} in {env.value} back to {result.version.label} "
-                f"(was {result.replaced_arn}).",
+                f"Rolled {env.value} back to {result.version.label} (was {result.replaced_arn}).",
                 "green",
             )
             say(

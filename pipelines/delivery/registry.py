@@ -312,7 +312,10 @@ def _report_metric(clients: RegistryClients, version: ModelVersion, metric: str)
         raise DeliveryError(
             f"{version.label}: evaluation report {uri} is not JSON", Problem.INVALID
         ) from None
-    return ((report.get("metrics") or {}).get(metric) or {}).get("value")
+    try:
+        return report["metrics"][metric]["value"]
+    except (KeyError, TypeError):
+        return None
 
 
 def update_version(

@@ -42,6 +42,13 @@ def _type_name(type_token: str) -> str:
     return type_token.rsplit(":", 1)[-1]
 
 
+def _is_log_target(stack: Stack, bucket: Resource) -> bool:
+    """True for the bucket that receives server access logs."""
+    # A BucketLogging depends on both its source and its target bucket, so only its
+    # targetBucket input or property dependencies can say which bucket is the target.
+    return bool(stack.referring(bucket, LOGGING, "targetBucket", by_dependency=False))
+
+
 def _configured(stack: Stack, side_type: str, fix: str,
                 problems: Callable[[Resource], Iterable[str]]) -> Iterator[tuple[Resource, str]]:
     """Every bucket has a `side_type` resource, and every such resource passes `problems`."""
@@ -72,31 +79,30 @@ def public_access_blocked(stack: Stack, context: Context) -> Iterator[tuple[Reso
 
 @stack_rule(
     id="s3-bucket-encrypted-with-kms",
-    title="Every bucket's default encryption is SSE-KMS with a customer managed key",
+    title="Every bucket's default encryption is SSE-KMS with a customer managed key (the access-log bucket: SSE-S3)",
     severity="high",
     anchors=("NIST.800.53.R5-S3DefaultEncryptionKMS", "CKV_AWS_145", "SecurityHub S3.17",
              "aws-s3-bucket-configure-server-side-encryption-customer-managed-key"),
     mandatory_in=EVERYWHERE,
 )
 def encrypted_with_kms(stack: Stack, context: Context) -> Iterator[tuple[Resource, str]]:
-    # S3 server access logs can only be delivered to an SSE-S3 (AES256) bucket: the log target
-    # is the one bucket that must not use SSE-KMS.
-    log_targets = {side.inputs.get("targetBucket") for side in stack.of_type(LOGGING)} - {None}
+    # Server access logs can only be delivered to an SSE-S3 (AES256) bucket, so the log target is
+    # the one bucket that must not use SSE-KMS.
+    log_target_configs = {config.urn for bucket in stack.of_type(BUCKET) if _is_log_target(stack, bucket)
+                          for config in stack.referring(bucket, ENCRYPTION, "bucket")}
 
     def not_kms(config: Resource) -> Iterator[str]:
         rules = as_list(config.inputs.get("rules"))
-        if config.inputs.get("bucket") in log_targets:
-            for index, _ in enumerate(rules):
-                algorithm = config.get("rules", index, "applyServerSideEncryptionByDefault", "sseAlgorithm")
-                if algorithm != "AES256":
-                    yield f"rule {index}: the access-log target bucket must use AES256 (log delivery rejects SSE-KMS)"
-            return
         if not rules:
             yield "no encryption rule; add one with sseAlgorithm aws:kms and the platform key"
         for index, _ in enumerate(rules):
             default = config.get("rules", index, "applyServerSideEncryptionByDefault", default={})
             algorithm = default.get("sseAlgorithm")
-            if algorithm not in KMS_ALGORITHMS:
+            if config.urn in log_target_configs:
+                if algorithm != "AES256":
+                    yield (f"rule {index}: sseAlgorithm is {algorithm or 'unset'}; the access-log target bucket "
+                           "must use AES256 because log delivery rejects SSE-KMS")
+            elif algorithm not in KMS_ALGORITHMS:
                 yield (f"rule {index}: sseAlgorithm is {algorithm or 'unset'}; use aws:kms so the key "
                        "policy is the access boundary (SSE-S3 fails S3.17)")
             elif not default.get("kmsMasterKeyId"):
@@ -214,7 +220,7 @@ def policy_no_public_principal(resource: Resource, context: Context) -> list[str
 def access_logging(stack: Stack, context: Context) -> Iterator[tuple[Resource, str]]:
     for bucket in stack.of_type(BUCKET):
         # The log target cannot log into itself; it is exempt (reference 1.1).
-        if stack.referring(bucket, LOGGING, "targetBucket", by_dependency=False):
+        if _is_log_target(stack, bucket):
             continue
         if not stack.referring(bucket, LOGGING, "bucket", by_dependency=False):
             yield bucket, "no BucketLogging refers to this bucket; log access to the platform access-log bucket"

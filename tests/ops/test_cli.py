@@ -40,7 +40,7 @@ def test_promote_prints_the_gate_and_updates_the_catalog(run, catalog_dir, churn
     result = run("promote", "churn", "--to", "test", "--version", "4", "--by", "dana", "--reason", "AUC 0.92")
 
     assert result.exit_code == 0, result.output
-    assert "Promoted churn version 4 of mlops-churn to test." in result.stdout
+    assert "Promoted version 4 of mlops-churn to test." in result.stdout
     assert "challenger version 4 has auc 0.92, champion version 3 has 0.91" in result.stdout
     assert f"test: {churn_versions[3]}" in (catalog_dir / "churn.yaml").read_text()
 

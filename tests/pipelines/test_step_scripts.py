@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -15,19 +16,32 @@ STEPS_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "steps"
 REPORT_KEYS = {"model_name", "primary_metric", "metrics", "dataset"}
 PRIMARY_KEYS = {"name", "value", "direction", "threshold", "passed"}
 
-
-@pytest.fixture(scope="module")
-def classification_run(tmp_path_factory, child_environment) -> tuple[dict, Path]:
-    workdir = tmp_path_factory.mktemp("churn")
-    report = run_locally("classification", "gradient-boosting", "auc", "maximize", 0.8, workdir, model_name="churn")
-    return report, workdir
+CLASSIFICATION = ("classification", "gradient-boosting", "auc", "maximize", 0.8)
+# Diabetes targets span about 25-346; a useful model's RMSE is far below their spread (~77), but
+# not below 45, so this gate fails: the report must say so.
+REGRESSION = ("regression", "ridge", "rmse", "minimize", 45.0)
 
 
 @pytest.fixture(scope="module")
-def regression_run(tmp_path_factory, child_environment) -> tuple[dict, Path]:
-    workdir = tmp_path_factory.mktemp("demand")
-    report = run_locally("regression", "ridge", "rmse", "minimize", 70.0, workdir, model_name="demand-forecast")
-    return report, workdir
+def local_runs(tmp_path_factory, child_environment) -> dict[str, tuple[dict, Path]]:
+    """A classification and a regression run, side by side (each step is its own process)."""
+    workdirs = {"churn": tmp_path_factory.mktemp("churn"), "demand-forecast": tmp_path_factory.mktemp("demand")}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = {
+            name: pool.submit(run_locally, *choice, workdirs[name], model_name=name)
+            for name, choice in (("churn", CLASSIFICATION), ("demand-forecast", REGRESSION))
+        }
+    return {name: (report.result(), workdirs[name]) for name, report in reports.items()}
+
+
+@pytest.fixture
+def classification_run(local_runs) -> tuple[dict, Path]:
+    return local_runs["churn"]
+
+
+@pytest.fixture
+def regression_run(local_runs) -> tuple[dict, Path]:
+    return local_runs["demand-forecast"]
 
 
 def run_script(script: str, *args: str, env: dict) -> subprocess.CompletedProcess:
@@ -72,47 +86,21 @@ def test_classification_model_scores_well_on_breast_cancer(classification_run):
     assert report["dataset"]["test_rows"] == 114  # 20 % of the 569 rows
 
 
-def test_regression_model_scores_sensibly_on_diabetes(regression_run):
+def test_regression_model_scores_sensibly_on_diabetes_but_misses_a_strict_gate(regression_run):
     report, _ = regression_run
     metrics = {name: entry["value"] for name, entry in report["metrics"].items()}
 
-    assert report["primary_metric"]["direction"] == "minimize"
-    assert report["primary_metric"]["passed"] is True
-    # The targets span roughly 25-346: a useful model is far better than their spread (~77).
-    assert 30 < metrics["rmse"] < 70
+    assert report["model_name"] == "demand-forecast"
+    assert 45 < metrics["rmse"] < 70
     assert 0 < metrics["mae"] < metrics["rmse"]
     assert metrics["r2"] > 0.3
-
-
-@pytest.mark.parametrize(
-    ("run", "metric", "offset"),
-    [
-        # Maximizing: a threshold just above the achieved AUC fails the gate.
-        ("classification_run", "auc", +0.001),
-        # Minimizing: a threshold just below the achieved RMSE fails the gate.
-        ("regression_run", "rmse", -0.001),
-    ],
-)
-def test_passed_flips_when_the_threshold_is_out_of_reach(run, metric, offset, request, subprocess_env, tmp_path):
-    report, workdir = request.getfixturevalue(run)
-    threshold = report["metrics"][metric]["value"] + offset
-
-    completed = run_script(
-        "evaluate.py",
-        "--model-name", report["model_name"],
-        "--problem", "classification" if run == "classification_run" else "regression",
-        "--metric", metric,
-        "--threshold", repr(threshold),
-        "--model-dir", str(workdir / "model"),
-        "--test-dir", str(workdir / "preprocess" / "test"),
-        "--output-dir", str(tmp_path),
-        env=subprocess_env,
-    )  # fmt: skip
-
-    assert completed.returncode == 0, completed.stderr
-    rerun = json.loads((tmp_path / "evaluation.json").read_text())
-    assert rerun["primary_metric"]["passed"] is False
-    assert rerun["metrics"] == report["metrics"]
+    assert report["primary_metric"] == {
+        "name": "rmse",
+        "value": metrics["rmse"],
+        "direction": "minimize",
+        "threshold": 45.0,
+        "passed": False,
+    }
 
 
 @pytest.mark.parametrize(
@@ -168,19 +156,6 @@ def test_preprocess_drops_unlabelled_rows_and_fills_gaps_with_training_medians(t
     train = splits["train"]
     train_median = train.loc[~train["row"].isin(gaps), "size"].median()
     assert combined.loc[gaps, "size"].tolist() == [train_median] * len(gaps)
-
-
-def test_preprocess_explains_a_missing_target_column(tmp_path, subprocess_env):
-    (tmp_path / "raw").mkdir()
-    pd.DataFrame({"size": [1.0, 2.0], "label": [0, 1]}).to_csv(tmp_path / "raw" / "data.csv", index=False)
-
-    completed = run_script(
-        "preprocess.py", "--problem", "classification", "--input-dir", str(tmp_path / "raw"), "--output-dir",
-        str(tmp_path / "out"), env=subprocess_env,
-    )  # fmt: skip
-
-    assert completed.returncode != 0
-    assert "no 'target' column" in completed.stderr
 
 
 def test_serving_hooks_load_the_model_and_score_raw_rows(classification_run, subprocess_env):

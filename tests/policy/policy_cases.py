@@ -99,6 +99,7 @@ CASES: dict[str, Case] = {
         b(partial(f.storage, encryption=_sse(sse_algorithm="AES256", kms_master_key_id=DROP)), "sseAlgorithm is AES256"),
         b(partial(f.storage, encryption=_sse(kms_master_key_id=DROP)), "set kmsMasterKeyId"),
         b(partial(f.storage, encryption=None), "no BucketServerSideEncryptionConfiguration", "artifacts"),
+        b(partial(f.storage, logging={"target_bucket": "mlops-artifacts"}), "must use AES256", "artifacts-encryption"),
     )),
     "s3-bucket-key-enabled": Case(f.storage, (
         b(partial(f.storage, encryption={"rules": [{**_sse()["rules"][0], "bucket_key_enabled": False}]}),

@@ -102,7 +102,9 @@ def bucket_with_controls(name: str, physical: str, key: aws.kms.Key, *,
 def storage(**artifacts: Any) -> None:
     """The access-log bucket and a model-artifact bucket logging into it; overrides go to the latter."""
     key = platform_key("storage-key")
-    logs = bucket_with_controls("access-logs", LOG_BUCKET, key, logging=None)
+    # Log delivery only writes to SSE-S3 buckets.
+    logs = bucket_with_controls("access-logs", LOG_BUCKET, key, logging=None, encryption={
+        "rules": [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}]})
     bucket_with_controls("artifacts", "mlops-artifacts", key, **{"logging": {"target_bucket": logs.id}, **artifacts})
 
 

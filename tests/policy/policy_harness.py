@@ -56,6 +56,9 @@ class _Monitor(mocks.MockMonitor):
                 "protect": request.protect,
                 "retain_on_delete": request.retainOnDelete,
                 "depends_on": sorted(request.dependencies),
+                # As the offline plan records them: only inputs computed from other resources.
+                "property_dependencies": {key: sorted(deps.urns)
+                                          for key, deps in request.propertyDependencies.items() if deps.urns},
             },
         }
         return response

@@ -192,14 +192,7 @@ def test_prod_protects_and_retains_every_stateful_resource(plan_of):
 
 @pytest.mark.parametrize(
     "type_token",
-    [
-        pytest.param(MLFLOW, marks=pytest.mark.xfail(strict=True, reason=(
-            "product gap: components/studio.py registers the MLflow tracking server without "
-            "protect/retain_on_delete; in prod its backend store holds every experiment and run"))),
-        pytest.param(LOG_GROUP, marks=pytest.mark.xfail(strict=True, reason=(
-            "product gap: components/network.py registers the VPC flow-log group without "
-            "protect/retain_on_delete; in prod deleting the stack deletes a year of audit logs"))),
-    ],
+    [MLFLOW, LOG_GROUP],
 )
 def test_prod_protects_experiment_and_audit_history(plan_of, type_token):
     found = plan_of("prod").of_type(type_token)
