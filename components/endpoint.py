@@ -95,13 +95,19 @@ class ModelEndpoint(pulumi.ComponentResource):
         super().__init__("mlops:serving:ModelEndpoint", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         a = args
+        # Serverless endpoints support neither VPC configuration nor network isolation (AWS
+        # feature exclusions); real-time models get both.
+        isolation = (
+            {"enable_network_isolation": True, "vpc_config": {"subnets": list(a.subnet_ids), "security_group_ids": list(a.security_group_ids)}}
+            if a.mode == "realtime"
+            else {}
+        )
         models = {
             v.role: aws.sagemaker.Model(
                 f"{name}-{v.role}",
                 primary_container={"model_package_name": v.model_package_arn},
                 execution_role_arn=a.execution_role_arn,
-                enable_network_isolation=True,
-                vpc_config={"subnets": list(a.subnet_ids), "security_group_ids": list(a.security_group_ids)},
+                **isolation,
                 tags={"model-role": v.role, "model-package": v.model_package_arn.rsplit(":", 1)[-1]},
                 opts=child,
             )
@@ -122,9 +128,8 @@ class ModelEndpoint(pulumi.ComponentResource):
         config_args: dict = {"production_variants": production, "tags": {"endpoint": a.endpoint_name}}
         if shadow:
             config_args["shadow_production_variants"] = [variant(a.challenger, a.challenger.weight)]
-        if a.mode == "realtime":
-            # Serverless variants have no ML storage volume to encrypt.
-            config_args["kms_key_arn"] = a.kms_key_arn
+        # Instance volumes, or for serverless the copied model image, are encrypted with the CMK.
+        config_args["kms_key_arn"] = a.kms_key_arn
         if a.capture_uri is not None:
             config_args["data_capture_config"] = {
                 "enable_capture": True,

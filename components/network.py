@@ -188,6 +188,7 @@ class PlatformNetwork(pulumi.ComponentResource):
             )
             role = aws.iam.Role(
                 f"{name}-flow-logs-role",
+                name=f"{args.name_prefix}-flow-logs",
                 assume_role_policy=document(
                     statement(
                         "VpcFlowLogsDelivery",

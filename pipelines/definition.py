@@ -285,9 +285,13 @@ def _offline_sdk(region: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
+# Fingerprints of the SDK configs already validated in this process.
+_validated_sdk_configs: set[str] = set()
+
+
 @contextlib.contextmanager
 def _sdk_config_validated_once() -> Iterator[None]:
-    """Validate each distinct SDK config once per build instead of on every lookup.
+    """Validate each distinct SDK config once instead of on every lookup.
 
     The SDK checks the session's config against its JSON schema each time it reads a default,
     about sixty times per pipeline at ~0.2 s each. Only the memo is added; what is validated,
@@ -296,7 +300,7 @@ def _sdk_config_validated_once() -> Iterator[None]:
     from sagemaker.core.config.config_manager import SageMakerConfig
 
     original = SageMakerConfig.__dict__["validate_sagemaker_config"]
-    validated: set[str] = set()
+    validated = _validated_sdk_configs
 
     def validate_once(sagemaker_config: dict | None = None) -> None:
         fingerprint = json.dumps(sagemaker_config, sort_keys=True, default=repr)

@@ -221,6 +221,12 @@ class StackSettings(ConfigModel):
             for ok, key, problem, allowed in required:
                 if not ok:
                     raise KeyedError(key, problem, allowed)
+        if self.serving.mode == "serverless":
+            # Serverless endpoints exclude data capture, Model Monitor and multiple variants.
+            if self.monitoring.data_capture:
+                raise KeyedError("mlops:monitoring.dataCapture", "serverless endpoints cannot capture data", "false with mlops:serving.mode serverless")
+            if self.serving.challenger:
+                raise KeyedError("mlops:serving.challenger", "serverless endpoints serve a single variant", "false with mlops:serving.mode serverless")
         if self.environment != "dev" and self.registry.reader_accounts:
             raise KeyedError("mlops:registry.readerAccounts", "only dev owns the registry and grants readers", "an empty list outside dev")
         if self.environment == "dev" and self.registry.source_stack:

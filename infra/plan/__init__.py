@@ -40,7 +40,7 @@ def check_policy(result: PlanResult, settings: Settings) -> list[dict]:
         for w in settings.env.policy_waivers
     ]
     violations = evaluate(
-        result.to_json()["resources"], settings.env.environment, waivers, today=date.today() if waivers else None
+        result.to_json(property_dependencies=True)["resources"], settings.env.environment, waivers, today=date.today() if waivers else None
     )
     return [v.to_json() for v in violations]
 

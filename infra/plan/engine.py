@@ -45,8 +45,12 @@ class PlanResult:
         """Registrations of one Pulumi type token."""
         return [r for r in self.registrations if r.type == type_token]
 
-    def to_json(self) -> dict[str, Any]:
-        """The plan contract: stack, environment, resources, outputs, policy."""
+    def to_json(self, *, property_dependencies: bool = False) -> dict[str, Any]:
+        """The plan contract: stack, environment, resources, outputs, policy.
+
+        ``property_dependencies`` adds, per resource option, which inputs came from which
+        resources; the policy rules use it, the published contract leaves it out.
+        """
         return {
             "stack": self.stack,
             "environment": self.environment,
@@ -61,7 +65,7 @@ class PlanResult:
                         "protect": r.protect,
                         "retain_on_delete": r.retain_on_delete,
                         "depends_on": list(r.depends_on),
-                        "property_dependencies": r.property_dependencies,
+                        **({"property_dependencies": r.property_dependencies} if property_dependencies else {}),
                     },
                 }
                 for r in self.registrations

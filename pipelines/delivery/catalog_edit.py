@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -91,14 +92,16 @@ class CatalogFile:
             catalog._invalid("name", f"is {found!r}, expected {model!r} (the file name)")
         return catalog
 
-    def _invalid(self, key_path: str, reason: str) -> None:
+    def _invalid(self, key_path: str, reason: str) -> NoReturn:
         raise DeliveryError(f"{self.path}: {key_path}: {reason}", Problem.INVALID)
 
-    def _section(self, key: str) -> CommentedMap:
-        """A top-level mapping, created (block style) when absent or empty."""
+    def _section(self, key: str, *, create: bool = False) -> CommentedMap:
+        """A top-level mapping; an empty one when absent, added to the file if `create`."""
         section = self._document.get(key)
         if section is None:
-            section = self._document[key] = CommentedMap()
+            section = CommentedMap()
+            if create:
+                self._document[key] = section
         if not isinstance(section, CommentedMap):
             self._invalid(key, "expected a mapping")
         return section
@@ -135,12 +138,14 @@ class CatalogFile:
     @property
     def versions(self) -> dict[str, str]:
         """Pinned model package ARN per environment."""
-        return {str(env): str(arn) for env, arn in (self._document.get("versions") or {}).items()}
+        return {str(env): str(arn) for env, arn in self._section("versions").items()}
 
     @property
     def history(self) -> list[HistoryEntry]:
         """`governance.history`, oldest first."""
-        entries = (self._document.get("governance") or {}).get("history") or []
+        entries = self._section("governance").get("history") or []
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            self._invalid("governance.history", "expected a list of entries")
         return [
             HistoryEntry(
                 **{key: str(entry.get(key, "")) for key in HistoryEntry.__dataclass_fields__}
@@ -164,7 +169,7 @@ class CatalogFile:
     def pin(self, entry: HistoryEntry, *, phase: str) -> None:
         """Pin `entry.version` in `entry.environment`, set the phase, append `entry` to history."""
         self._document["phase"] = phase
-        versions = self._section("versions")
+        versions = self._section("versions", create=True)
         if entry.environment in versions:
             versions[entry.environment] = entry.version
         else:
@@ -172,7 +177,7 @@ class CatalogFile:
             later = [i for i, env in enumerate(versions) if env in ENVIRONMENTS[rank + 1 :]]
             versions.insert(later[0] if later else len(versions), entry.environment, entry.version)
         versions.fa.set_block_style()  # `versions: {}` must not become a one-line flow map
-        governance = self._section("governance")
+        governance = self._section("governance", create=True)
         history = governance.get("history")
         if history is None:
             history = governance["history"] = CommentedSeq()
@@ -256,18 +261,3 @@ class StagedWrite:
             raise DeliveryError(
                 f"{self.path}: could not be written: {error}; it is unchanged", Problem.UNAVAILABLE
             ) from None
-
-
-def environment_choice(environment: str, allowed: tuple[str, ...]) -> str:
-    """Check an environment name given by a person.
-
-    Raises:
-        DeliveryError: (INVALID) when it is not one of `allowed`.
-    """
-    if environment not in allowed:
-        raise DeliveryError(
-            f"unknown environment {environment!r}: expected one of {', '.join(allowed)}",
-            Problem.INVALID,
-        )
-    return environment
-

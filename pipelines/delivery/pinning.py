@@ -22,6 +22,21 @@ from pipelines.delivery.signoff import Signoff, metadata_value
 PROMOTION_ENVIRONMENTS = ("test", "prod")
 
 
+def environment_choice(environment: str) -> str:
+    """Check the environment a person asked to promote to or roll back.
+
+    Raises:
+        DeliveryError: (INVALID) when it is not test or prod.
+    """
+    if environment not in PROMOTION_ENVIRONMENTS:
+        raise DeliveryError(
+            f"unknown environment {environment!r}: expected one of "
+            f"{', '.join(PROMOTION_ENVIRONMENTS)}",
+            Problem.INVALID,
+        )
+    return environment
+
+
 def pinning_refusal(version: ModelVersion, environment: str) -> str | None:
     """Why `version` may not be pinned in `environment`, or None when it may.
 
@@ -70,7 +85,12 @@ def pin_version(
         f"promoted.{environment}.at": at,
     }
     with catalog.stage() as staged:
-        recorded = update_version(clients, version, metadata=record)
+        try:
+            recorded = update_version(clients, version, metadata=record)
+        except DeliveryError as error:
+            raise DeliveryError(
+                f"{error.message}; {catalog.path} is unchanged", error.problem
+            ) from None
         try:
             staged.commit()
         except DeliveryError as error:

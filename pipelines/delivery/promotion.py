@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipelines.delivery.catalog_edit import CatalogFile, environment_choice
+from pipelines.delivery.catalog_edit import CatalogFile
 from pipelines.delivery.errors import DeliveryError, Problem
 from pipelines.delivery.gate import GateDecision
-from pipelines.delivery.pinning import PROMOTION_ENVIRONMENTS, pin_version, pinning_refusal
+from pipelines.delivery.pinning import environment_choice, pin_version, pinning_refusal
 from pipelines.delivery.registry import (
     ModelVersion,
     RegistryClients,
@@ -98,7 +98,7 @@ def promote(
         DeliveryError: INVALID (unknown model/group/version, bad option or catalog), REFUSED
             (approval status, promotion order, gate), UNAVAILABLE (registry or write failed).
     """
-    environment_choice(to_env, PROMOTION_ENVIRONMENTS)
+    environment_choice(to_env)
     signoff = Signoff(by, reason)
     if margin_override is not None and margin_override < 0:
         raise DeliveryError(f"--margin is {margin_override:g}; it must be >= 0", Problem.INVALID)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipelines.delivery.catalog_edit import CatalogFile, HistoryEntry, environment_choice
+from pipelines.delivery.catalog_edit import CatalogFile, HistoryEntry
 from pipelines.delivery.errors import DeliveryError, Problem
-from pipelines.delivery.pinning import PROMOTION_ENVIRONMENTS, pin_version, pinning_refusal
+from pipelines.delivery.pinning import environment_choice, pin_version, pinning_refusal
 from pipelines.delivery.registry import ModelVersion, RegistryClients, describe_version
 from pipelines.delivery.signoff import Signoff
 
@@ -82,7 +82,7 @@ def rollback(
         DeliveryError: INVALID (unknown model, bad option or catalog), REFUSED (nothing pinned,
             no earlier version that may run there), UNAVAILABLE (registry or write failed).
     """
-    environment_choice(env, PROMOTION_ENVIRONMENTS)
+    environment_choice(env)
     signoff = Signoff(by, reason)
     catalog = CatalogFile.load(catalog_dir, model)
     current = catalog.versions.get(env)

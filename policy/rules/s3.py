@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from policy.framework import (
     EVERYWHERE,
-    NOWHERE,
     PROD_ONLY,
     Context,
     Resource,

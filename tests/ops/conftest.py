@@ -1,13 +1,15 @@
 """Fixtures for the AWS operations tests: one moto server on 127.0.0.1 for the session.
 
 Every test gets a clean moto state, dummy credentials, `AWS_ENDPOINT_URL` pointing at the server
-and its own copy of the example catalog (the repository's stacks/ is never modified). The
+(patched per test, so nothing leaks into other test folders) and its own copy of the example
+catalog (the repository's stacks/ is never modified). The
 account and region are those of the example catalog ARNs, so pinned ARNs such as
 `.../model-package/mlops-churn/3` resolve once the matching versions are registered.
 """
 
 import json
 import logging
+import os
 import shutil
 import urllib.request
 from collections.abc import Iterator
@@ -28,37 +30,40 @@ BUCKET = "mlops-dev-artifacts"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/mlops-sklearn:1.4"
 
 
+def point_aws_at(env: pytest.MonkeyPatch, endpoint: str) -> None:
+    """Make AWS calls go to moto: AWS_ENDPOINT_URL, dummy credentials, no local AWS config,
+    the example catalog's account and region."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_MAX_ATTEMPTS"):
+        env.delenv(name, raising=False)
+    env.setenv("AWS_CONFIG_FILE", os.devnull)
+    env.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    env.setenv("AWS_DEFAULT_REGION", REGION)
+    env.setenv("MOTO_ACCOUNT_ID", ACCOUNT)  # read by the in-process server on each request
+    env.setenv("AWS_ENDPOINT_URL", endpoint)
+
+
 @pytest.fixture(scope="session")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real moto server (HTTP on 127.0.0.1, free port) shared by the whole session, with the
-    environment pointing at it: AWS_ENDPOINT_URL, dummy credentials, no local AWS config."""
+def moto_endpoint() -> Iterator[str]:
+    """A real moto server (HTTP on 127.0.0.1, free port) shared by the whole session."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    nowhere = tmp_path_factory.mktemp("no-aws-config")
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_MAX_ATTEMPTS"):
-            env.delenv(name, raising=False)
-        env.setenv("AWS_CONFIG_FILE", str(nowhere / "config"))
-        env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(nowhere / "credentials"))
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        env.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
-        env.setenv("AWS_ENDPOINT_URL", endpoint)
-        env.setenv("COLUMNS", "200")  # rich prints as in a wide terminal
-        yield endpoint
+    yield f"http://{host}:{port}"
     server.stop()
 
 
 @pytest.fixture(autouse=True)
-def aws(moto_endpoint: str) -> str:
-    """A clean moto state for every test; the endpoint."""
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A clean moto state and the AWS environment pointing at it, for every test; the endpoint.
+    The environment is patched per test so nothing leaks into other test folders."""
     request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
     with urllib.request.urlopen(request) as response:
         assert response.status == 200
+    point_aws_at(monkeypatch, moto_endpoint)
+    monkeypatch.setenv("COLUMNS", "200")  # rich prints as in a wide terminal
     return moto_endpoint
 
 
@@ -80,8 +85,11 @@ def catalog_dir(project: Path) -> Path:
 @pytest.fixture(scope="session")
 def clients(moto_endpoint: str) -> RegistryClients:
     """Registry clients built by the real factory; the endpoint comes from AWS_ENDPOINT_URL.
-    Shared by the session: tests that hook into clients build their own."""
-    return registry_clients()
+    Shared by the session (clients keep what they read from the environment when built);
+    tests that hook into clients build their own."""
+    with pytest.MonkeyPatch.context() as env:
+        point_aws_at(env, moto_endpoint)
+        return registry_clients()
 
 
 @dataclass
@@ -171,7 +179,10 @@ class TrainingPipeline:
 @pytest.fixture(scope="session")
 def plain_clients(moto_endpoint: str) -> tuple[Any, Any]:
     """Plain boto3 SageMaker and S3 clients, as the training pipeline would use."""
-    return boto3.client("sagemaker"), boto3.client("s3")
+    with pytest.MonkeyPatch.context() as env:
+        point_aws_at(env, moto_endpoint)
+        session = boto3.session.Session()
+        return session.client("sagemaker"), session.client("s3")
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from infra.config.loader import load_models
 from pipelines.delivery import DeliveryError, Problem, approve, promote, rollback
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 GROUP = "mlops-demand-forecast"
 
 
-def test_register_approve_promote_gate_and_roll_back(clients, catalog_dir: Path, pipeline):
+def test_register_approve_promote_gate_and_roll_back(clients, project: Path, catalog_dir: Path, pipeline):
     pipeline.create_group(GROUP)
     v1 = pipeline.register(GROUP, metric="rmse", value=52.0, direction="minimize")
     v2 = pipeline.register(GROUP, metric="rmse", value=58.5, direction="minimize")
@@ -73,6 +74,9 @@ def test_register_approve_promote_gate_and_roll_back(clients, catalog_dir: Path,
         ("prod", v3, "promote"),
         ("prod", v1, "rollback"),
     ]
+    # What promote and rollback wrote is a valid catalog file for the platform's own loader.
+    spec = {m.name: m for m in load_models(project)}["demand-forecast"]
+    assert (spec.phase, spec.versions.test, spec.versions.prod) == ("activation", v3, v1)
     last = document["governance"]["history"][-1]
     assert (last["by"], last["reason"], last["at"]) == (
         "omar.approver", "p99 latency regression", "2026-11-20T09:30:00Z",

@@ -1,20 +1,25 @@
 """The fixture table: for every rule, a compliant fixture and the ways to break it.
 
 Every non-compliant fixture is its compliant family with one thing changed, and names the message
-fragment (and optionally the resource) the rule must report.
+fragment (and optionally the resource) the rule must report. A `Broken` fixture is built with the
+real constructors; an `Edit` changes an input the compliant plan already has (or removes a
+resource), which costs no extra build and can never invent an input shape. Each rule's first
+non-compliant fixture is a `Broken` one.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import pulumi
 
 import policy_fixtures as f
 from policy_fixtures import DROP, KEEP, UNPROTECTED
+from policy_harness import edited
 
 KMS_ARN = "arn:aws:kms:us-east-1:111122223333:key/platform"
 
@@ -35,11 +40,31 @@ class Broken:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """A non-compliant fixture made by editing the compliant plan.
+
+    `path` leads to an input that must exist in the plan; `value` replaces it, or DROP deletes
+    it. An empty `path` with DROP removes the resource itself.
+    """
+
+    resource: str
+    path: tuple[str | int, ...]
+    value: Any
+    expect: str
+    flagged: str | None = None
+    environment: str = "prod"
+
+    def apply(self, resources: Sequence[dict]) -> list[dict]:
+        """A copy of `resources` with the edit made."""
+        return edited(resources, self.resource, self.path, self.value)
+
+
+@dataclass(frozen=True)
 class Case:
     """The compliant family a rule passes on, and fixtures it must fail."""
 
     compliant: Callable[[], None]
-    noncompliant: tuple[Broken, ...]
+    noncompliant: tuple[Broken | Edit, ...]
 
 
 def _sse(**default: object) -> dict:
@@ -67,17 +92,11 @@ def _variants(count: int) -> list[dict]:
              "instance_type": "ml.c5.xlarge"}]
 
 
-def _capture(**changes: object) -> dict:
-    capture = {"enable_capture": True, "initial_sampling_percentage": 20, "kms_key_id": KMS_ARN,
-               "destination_s3_uri": f"s3://{f.CAPTURE_BUCKET}/churn",
-               "capture_options": [{"capture_mode": "Input"}, {"capture_mode": "Output"}]}
-    return {"data_capture_config": f.args(capture, changes)}
-
-
-def _rollout(traffic: str = "CANARY", alarms: tuple[str, ...] = f.ROLLBACK_ALARMS) -> dict:
+def _rollback_alarms(*names: str) -> dict:
     return {"deployment_config": {
-        "blue_green_update_policy": {"traffic_routing_configuration": {"type": traffic, "wait_interval_in_seconds": 600}},
-        "auto_rollback_configuration": {"alarms": [{"alarm_name": name} for name in alarms]}}}
+        "blue_green_update_policy": {"traffic_routing_configuration": {"type": "CANARY",
+                                                                       "wait_interval_in_seconds": 600}},
+        "auto_rollback_configuration": {"alarms": [{"alarm_name": name} for name in names]}}}
 
 
 _NETWORK_OFF = {"network_config": {"enable_inter_container_traffic_encryption": True,
@@ -87,18 +106,21 @@ _REGISTRY_WRITE = document({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam
                             "Action": ["sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"],
                             "Resource": "*"})
 
-b = Broken
+b, e = Broken, Edit
+_DEFAULT_ENCRYPTION = ("rules", 0, "applyServerSideEncryptionByDefault")
+_INLINE_NETWORK = ("monitoringScheduleConfig", "monitoringJobDefinition", "networkConfig")
 CASES: dict[str, Case] = {
     # S3
     "s3-bucket-public-access-blocked": Case(f.storage, (
         b(partial(f.storage, public_access={"restrict_public_buckets": False}), "set restrictPublicBuckets",
           "artifacts-public-access"),
-        b(partial(f.storage, public_access=None), "no BucketPublicAccessBlock", "artifacts"),
+        e("artifacts-public-access", (), DROP, "no BucketPublicAccessBlock", "artifacts"),
     )),
     "s3-bucket-encrypted-with-kms": Case(f.storage, (
-        b(partial(f.storage, encryption=_sse(sse_algorithm="AES256", kms_master_key_id=DROP)), "sseAlgorithm is AES256"),
-        b(partial(f.storage, encryption=_sse(kms_master_key_id=DROP)), "set kmsMasterKeyId"),
-        b(partial(f.storage, encryption=None), "no BucketServerSideEncryptionConfiguration", "artifacts"),
+        b(partial(f.storage, encryption=_sse(sse_algorithm="AES256", kms_master_key_id=DROP)),
+          "sseAlgorithm is AES256"),
+        e("artifacts-encryption", (*_DEFAULT_ENCRYPTION, "kmsMasterKeyId"), DROP, "set kmsMasterKeyId"),
+        e("artifacts-encryption", (), DROP, "no BucketServerSideEncryptionConfiguration", "artifacts"),
         b(partial(f.storage, logging={"target_bucket": "mlops-artifacts"}), "must use AES256", "artifacts-encryption"),
     )),
     "s3-bucket-key-enabled": Case(f.storage, (
@@ -107,19 +129,21 @@ CASES: dict[str, Case] = {
     )),
     "s3-bucket-versioning-enabled": Case(f.storage, (
         b(partial(f.storage, versioning={"versioning_configuration": {"status": "Suspended"}}), "status is Suspended"),
-        b(partial(f.storage, versioning=None), "no BucketVersioning", "artifacts"),
+        e("artifacts-versioning", (), DROP, "no BucketVersioning", "artifacts"),
     )),
     "s3-bucket-ownership-enforced": Case(f.storage, (
-        b(partial(f.storage, ownership={"rule": {"object_ownership": "ObjectWriter"}}), "objectOwnership is ObjectWriter"),
-        b(partial(f.storage, ownership=None), "no BucketOwnershipControls", "artifacts"),
+        b(partial(f.storage, ownership={"rule": {"object_ownership": "ObjectWriter"}}),
+          "objectOwnership is ObjectWriter"),
+        e("artifacts-ownership", (), DROP, "no BucketOwnershipControls", "artifacts"),
     )),
     "s3-bucket-tls-only": Case(f.storage, (
         b(partial(f.storage, policy=_NO_TLS), "allows plain-HTTP requests", "artifacts-policy"),
-        b(partial(f.storage, policy=None), "no BucketPolicy", "artifacts"),
-        b(partial(f.storage, policy="{not json"), "not valid JSON", "artifacts-policy"),
+        e("artifacts-policy", (), DROP, "no BucketPolicy", "artifacts"),
+        e("artifacts-policy", ("policy",), "{not json", "not valid JSON", "artifacts-policy"),
     )),
     "s3-bucket-policy-no-public-principal": Case(f.storage, (
-        b(partial(f.storage, policy=_PUBLIC_READ), "statement 'Everyone' allows s3:GetObject to Principal", "artifacts-policy"),
+        b(partial(f.storage, policy=_PUBLIC_READ), "statement 'Everyone' allows s3:GetObject to Principal",
+          "artifacts-policy"),
     )),
     "s3-bucket-access-logging": Case(f.storage, (
         b(partial(f.storage, logging=None), "no BucketLogging", "artifacts"),
@@ -127,7 +151,7 @@ CASES: dict[str, Case] = {
     "s3-bucket-lifecycle-configured": Case(f.storage, (
         b(partial(f.storage, lifecycle={"rules": [{"id": "tidy", "status": "Disabled", "filter": {}}]}),
           "no rule has status Enabled"),
-        b(partial(f.storage, lifecycle=None), "no BucketLifecycleConfiguration", "artifacts"),
+        e("artifacts-lifecycle", (), DROP, "no BucketLifecycleConfiguration", "artifacts"),
     )),
     "s3-bucket-no-force-destroy-in-prod": Case(f.storage, (
         b(partial(f.storage, bucket={"force_destroy": True}), "forceDestroy is true", "artifacts"),
@@ -143,7 +167,7 @@ CASES: dict[str, Case] = {
     )),
     "kms-key-deletion-window": Case(f.key_only, (
         b(partial(f.key_only, deletion_window_in_days=7), "use 30 in prod"),
-        b(partial(f.key_only, deletion_window_in_days=45), "must be between 7 and 30", environment="dev"),
+        e("platform-key", ("deletionWindowInDays",), 45, "must be between 7 and 30", environment="dev"),
     )),
     "kms-key-no-lockout-bypass": Case(f.key_only, (
         b(partial(f.key_only, bypass_policy_lockout_safety_check=True), "bypassPolicyLockoutSafetyCheck is true"),
@@ -167,11 +191,12 @@ CASES: dict[str, Case] = {
     )),
     "ecr-repository-tags-immutable": Case(f.images, (
         b(partial(f.images, repository={"image_tag_mutability": "MUTABLE"}), "imageTagMutability is MUTABLE"),
-        b(partial(f.images, repository={"image_tag_mutability": DROP}), "MUTABLE (the default)"),
+        e("inference-images", ("imageTagMutability",), DROP, "MUTABLE (the default)"),
     )),
     "ecr-repository-kms-encrypted": Case(f.images, (
         b(partial(f.images, repository={"encryption_configurations": DROP}), "encryptionType is unset"),
-        b(partial(f.images, repository={"encryption_configurations": [{"encryption_type": "KMS"}]}), "kmsKey"),
+        e("inference-images", ("encryptionConfigurations", 0, "kmsKey"), DROP,
+          "set encryptionConfigurations[0].kmsKey"),
     )),
     "ecr-repository-policy-no-public-principal": Case(f.images, (
         b(partial(f.images, policy=document({"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage",
@@ -188,13 +213,13 @@ CASES: dict[str, Case] = {
     "iam-no-aws-managed-full-access": Case(f.identity, (
         b(partial(f.identity, role={"managed_policy_arns": ["arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"]}),
           "AmazonSageMakerFullAccess is attached", "training-role"),
-        b(partial(f.identity, attachment={"policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+        e("training-role-pass-role", ("policyArn",), "arn:aws:iam::aws:policy/AdministratorAccess",
           "AdministratorAccess is attached", "training-role-pass-role"),
     )),
     "iam-policy-no-wildcard-action": Case(f.identity, (
         b(partial(f.identity, role_policy=_identity_doc("s3:*")), "allows s3:*", "training-role-access"),
         b(partial(f.identity, role={"inline_policies": [
-            {"name": "admin", "policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})}]}),
+            {"name": "admin", "policy": document({"Effect": "Allow", "Action": "*", "Resource": "*"})}]}),
           "inline policy admin: a statement allows *", "training-role"),
     )),
     "iam-passrole-scoped": Case(f.identity, (
@@ -205,7 +230,9 @@ CASES: dict[str, Case] = {
     )),
     "iam-trust-policy-restricted": Case(f.identity, (
         b(partial(f.identity, role=_trust({"AWS": "*"})), 'lets Principal "*" assume'),
-        b(partial(f.identity, role=_trust({"AWS": "arn:aws:iam::444455556666:root"})), "every identity in"),
+        e("training-role", ("assumeRolePolicy",), document(
+            {"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "sts:AssumeRole"}),
+          "every identity in 444455556666"),
     )),
     "iam-role-no-policy-management-conflicts": Case(f.identity, (
         b(partial(f.identity, role={"inline_policies": [{"name": "read", "policy": json.dumps(
@@ -232,47 +259,50 @@ CASES: dict[str, Case] = {
     )),
     "sagemaker-endpoint-config-prod-instance-count": Case(f.serving, (
         b(partial(f.serving, config={"production_variants": _variants(1)}), "(champion): initialInstanceCount is 1"),
-        b(partial(f.serving, config={"shadow_production_variants": _variants(1)}), "shadowProductionVariants[0]"),
+        e("churn-config", ("shadowProductionVariants", 0, "initialInstanceCount"), 1,
+          "shadowProductionVariants[0] (challenger): initialInstanceCount is 1"),
     )),
     "sagemaker-endpoint-config-data-capture": Case(f.serving, (
         b(partial(f.serving, config={"data_capture_config": DROP}), "data capture is off", "churn-config"),
-        b(partial(f.serving, config=_capture(enable_capture=False)), "data capture is off", environment="test"),
-        b(partial(f.serving, config=_capture(kms_key_id=DROP)), "has no kmsKeyId"),
-        b(partial(f.serving, config=_capture(destination_s3_uri="s3://mlops-artifacts/capture")),
+        e("churn-config", ("dataCaptureConfig", "enableCapture"), False, "data capture is off", environment="test"),
+        e("churn-config", ("dataCaptureConfig", "kmsKeyId"), DROP, "has no kmsKeyId"),
+        e("churn-config", ("dataCaptureConfig", "destinationS3Uri"), "s3://mlops-artifacts/capture",
           "s3://mlops-artifacts/capture is not in a platform capture bucket"),
     )),
     "sagemaker-endpoint-blue-green-deployment": Case(f.serving, (
         b(partial(f.serving, endpoint={"deployment_config": DROP}), "unset (all at once)", "churn-endpoint"),
-        b(partial(f.serving, endpoint=_rollout(traffic="ALL_AT_ONCE")), "type is ALL_AT_ONCE"),
-        b(partial(f.serving, endpoint=_rollout(alarms=())), "lists no alarms"),
+        e("churn-endpoint", ("deploymentConfig", "blueGreenUpdatePolicy", "trafficRoutingConfiguration", "type"),
+          "ALL_AT_ONCE", "type is ALL_AT_ONCE"),
+        e("churn-endpoint", ("deploymentConfig", "autoRollbackConfiguration", "alarms"), [], "lists no alarms"),
     )),
     "sagemaker-endpoint-rollback-alarms-watch-endpoint": Case(f.serving, (
-        b(partial(f.serving, endpoint=_rollout(alarms=("churn-prod-ghost",))),
+        b(partial(f.serving, endpoint=_rollback_alarms("churn-prod-ghost")),
           "churn-prod-ghost is not created by this stack", "churn-endpoint"),
         b(partial(f.serving, alarms={"dimensions": {"EndpointName": "fraud-prod"}}),
           f"rollback alarm {f.ROLLBACK_ALARMS[0]} does not watch this endpoint"),
-        b(partial(f.serving, endpoint={"name": DROP}), "no explicit name"),
+        e("churn-endpoint", ("name",), DROP, "no explicit name"),
     )),
     "sagemaker-endpoint-autoscaling-prod-min-capacity": Case(f.serving, (
         b(partial(f.serving, scaling={"min_capacity": 1}), "minCapacity is 1", "churn-scaling"),
-        b(partial(f.serving, scaling={"max_capacity": 1}), "maxCapacity 1 is below minCapacity 2"),
+        e("churn-scaling", ("maxCapacity",), 1, "maxCapacity 1 is below minCapacity 2"),
     )),
     # SageMaker: monitoring
     "sagemaker-monitoring-job-network-isolation": Case(f.monitoring, (
         b(partial(f.monitoring, job=_NETWORK_OFF), "enableNetworkIsolation", "churn-data-quality"),
-        b(partial(f.monitoring, inline_job=_NETWORK_OFF), "enableNetworkIsolation", "churn-data-quality-inline"),
+        e("churn-data-quality-inline", (*_INLINE_NETWORK, "enableNetworkIsolation"), False,
+          "enableNetworkIsolation", "churn-data-quality-inline"),
     )),
     "sagemaker-monitoring-job-traffic-encryption": Case(f.monitoring, (
         b(partial(f.monitoring, job=_CLEAR_TRAFFIC), "enableInterContainerTrafficEncryption", "churn-data-quality"),
-        b(partial(f.monitoring, inline_job=_CLEAR_TRAFFIC), "enableInterContainerTrafficEncryption",
-          "churn-data-quality-inline"),
+        e("churn-data-quality-inline", (*_INLINE_NETWORK, "enableInterContainerTrafficEncryption"), DROP,
+          "enableInterContainerTrafficEncryption", "churn-data-quality-inline"),
     )),
     "sagemaker-monitoring-job-kms": Case(f.monitoring, (
         b(partial(f.monitoring, job={"job_resources": {"cluster_config": {
             "instance_count": 1, "instance_type": "ml.m5.large", "volume_size_in_gb": 20}}}),
           "jobResources.clusterConfig.volumeKmsKeyId", "churn-data-quality"),
-        b(partial(f.monitoring, inline_job={"monitoring_output_config": {"monitoring_outputs": {
-            "s3_output": {"s3_uri": "s3://mlops-monitoring/churn", "local_path": "/opt/ml/processing/output"}}}}),
+        e("churn-data-quality-inline", ("monitoringScheduleConfig", "monitoringJobDefinition",
+                                         "monitoringOutputConfig", "kmsKeyId"), DROP,
           "monitoringOutputConfig.kmsKeyId", "churn-data-quality-inline"),
     )),
     # SageMaker: registry
@@ -283,8 +313,9 @@ CASES: dict[str, Case] = {
     )),
     "sagemaker-registry-policy-read-only": Case(f.registry, (
         b(partial(f.registry, policy=_REGISTRY_WRITE), "grants sagemaker:UpdateModelPackage", "churn-registry-policy"),
-        b(partial(f.registry, policy=document({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::4:role/x"},
-                                               "Action": "sagemaker:*"})), "grants sagemaker:*"),
+        e("churn-registry-policy", ("resourcePolicy",), document(
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:role/x"}, "Action": "sagemaker:*"}),
+          "grants sagemaker:*"),
     )),
     "sagemaker-model-package-group-protected-in-prod": Case(f.registry, (
         b(partial(f.registry, opts=UNPROTECTED), "protect=True", "churn-registry"),
@@ -293,7 +324,7 @@ CASES: dict[str, Case] = {
     "sagemaker-pipeline-steps-encrypted": Case(f.pipelines, (
         b(partial(f.pipelines, definition=f.pipeline_definition(nested_transform_kms=False)),
           "step ScoreHoldout (Transform) sets no TransformOutput.KmsKeyId", "churn-training"),
-        b(partial(f.pipelines, definition="{not json"), "not valid JSON"),
+        e("churn-training", ("pipelineDefinition",), "{not json", "not valid JSON"),
     )),
     "sagemaker-pipeline-definition-versioned": Case(f.pipelines, (
         b(partial(f.pipelines, s3_location={"version_id": DROP}), "no versionId", "churn-batch"),
@@ -301,7 +332,7 @@ CASES: dict[str, Case] = {
     # SageMaker: Studio
     "sagemaker-domain-vpc-only": Case(f.studio, (
         b(partial(f.studio, domain={"app_network_access_type": "PublicInternetOnly"}), "is PublicInternetOnly"),
-        b(partial(f.studio, domain={"app_network_access_type": DROP}), "(the default)"),
+        e("studio", ("appNetworkAccessType",), DROP, "PublicInternetOnly (the default)"),
     )),
     "sagemaker-domain-kms": Case(f.studio, (
         b(partial(f.studio, domain={"kms_key_id": DROP}), "set kmsKeyId", "studio"),
@@ -315,14 +346,14 @@ CASES: dict[str, Case] = {
     )),
     "cloudwatch-log-group-retention": Case(f.observability, (
         b(partial(f.observability, log_group={"retention_in_days": DROP}), "kept forever"),
-        b(partial(f.observability, log_group={"retention_in_days": 42}), "retentionInDays 42 is not a value"),
+        e("endpoint-logs", ("retentionInDays",), 42, "retentionInDays 42 is not a value"),
     )),
     "cloudwatch-log-group-protected-in-prod": Case(f.observability, (
         b(partial(f.observability, log_group_opts=UNPROTECTED), "protect=True", "endpoint-logs"),
     )),
     "cloudwatch-alarm-actions-in-prod": Case(f.serving, (
         b(partial(f.serving, alarms={"alarm_actions": DROP}), "alarmActions is empty", "rollback-5xx"),
-        b(partial(f.serving, alarms={"actions_enabled": False}), "actionsEnabled is false"),
+        e("rollback-latency", ("actionsEnabled",), False, "actionsEnabled is false", "rollback-latency"),
     )),
     "sns-topic-kms": Case(f.observability, (
         b(partial(f.observability, topic={"kms_master_key_id": DROP}), "set kmsMasterKeyId", "platform-alerts"),
@@ -368,12 +399,11 @@ CASES: dict[str, Case] = {
     )),
     "vpc-security-group-descriptions": Case(f.network, (
         b(partial(f.network, security_group={"description": DROP}), "add a description", "endpoints-sg"),
-        b(partial(f.network, security_group={"egress": [{"protocol": "-1", "from_port": 0, "to_port": 0,
-                                                         "cidr_blocks": ["10.20.0.0/16"]}]}), "egress[0] has no description"),
+        e("endpoints-sg", ("egress", 0, "description"), DROP, "egress[0] has no description"),
     )),
     "vpc-private-subnets-multi-az": Case(f.network, (
         b(partial(f.network, subnets=(KEEP,)), "span 1 Availability Zone(s) (us-east-1a", "platform-vpc"),
-        b(partial(f.network, subnets=(KEEP, {"map_public_ip_on_launch": True})), "span 1 Availability Zone"),
+        e("private-1", ("mapPublicIpOnLaunch",), True, "span 1 Availability Zone"),
     )),
     "vpc-endpoints-for-ml-services": Case(f.network, (
         b(partial(f.network, services=f.ML_SERVICES[:-2]), "no VPC endpoint for sts, kms", "platform-vpc"),

@@ -15,7 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-DROP = object()
+from policy_harness import DROP
+
 KEEP: Mapping[str, Any] = MappingProxyType({})
 DEFAULT: Any = object()
 PROTECTED = pulumi.ResourceOptions(protect=True, retain_on_delete=True)
@@ -186,7 +187,7 @@ def network(*, vpc: Mapping = KEEP, subnets: tuple[Mapping, ...] = (KEEP, KEEP),
         aws.ec2.DefaultSecurityGroup("default-sg", **args(dict(vpc_id=resource.id), default_security_group))
     for service in services:
         gateway = service == "s3"
-        aws.ec2.VpcEndpoint(f"endpoint-{service.replace('.', '-')}", vpc_id=resource.id,
+        aws.ec2.VpcEndpoint(f"vpce-{service.replace('.', '-')}", vpc_id=resource.id,
                             service_name=f"com.amazonaws.us-east-1.{service}",
                             vpc_endpoint_type="Gateway" if gateway else "Interface",
                             **({} if gateway else dict(subnet_ids=subnet_ids, security_group_ids=[group.id],
@@ -315,8 +316,8 @@ def registry(*, policy: Any = DEFAULT, opts: pulumi.ResourceOptions = PROTECTED)
                        "sagemaker:ListModelPackages", "sagemaker:CreateModel"],
             "Resource": ["arn:aws:sagemaker:us-east-1:111122223333:model-package-group/churn",
                          "arn:aws:sagemaker:us-east-1:111122223333:model-package/churn/*"]})
-    aws.sagemaker.ModelPackageGroupPolicy("churn-registry-policy", model_package_group_name=group.model_package_group_name,
-                                          resource_policy=policy)
+    aws.sagemaker.ModelPackageGroupPolicy("churn-registry-policy", resource_policy=policy,
+                                          model_package_group_name=group.model_package_group_name)
 
 
 def pipeline_definition(*, nested_transform_kms: bool = True) -> str:

@@ -7,13 +7,17 @@ options), so the rules are tested against the inputs Pulumi really produces, not
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks
 
 ACCOUNT = "111122223333"
+DROP = object()
+"""Marks an argument or input to remove."""
 REGION = "us-east-1"
 # Inputs that hold a resource's physical name; AWS uses it as the id (bucket name, role name, ...).
 _NAME_INPUTS = ("bucket", "name", "modelPackageGroupName", "domainName", "pipelineName")
@@ -85,3 +89,33 @@ def plan(build: Callable[[], object], stack: str = "prod") -> list[dict[str, Any
         {"type": args.typ, "name": args.name, "inputs": args.inputs, **monitor.registrations[(args.typ, args.name)]}
         for args in recorder.resources
     ]
+
+
+@cache
+def planned(build: Callable[[], object], stack: str = "prod") -> tuple[dict[str, Any], ...]:
+    """`plan`, built once per test session (callers must not mutate the entries)."""
+    return tuple(plan(build, stack))
+
+
+def edited(resources: Sequence[dict[str, Any]], name: str, path: tuple[str | int, ...],
+           value: Any) -> list[dict[str, Any]]:
+    """A copy of plan entries with one existing input of resource `name` replaced.
+
+    Only inputs the plan already has can be edited (KeyError otherwise), so an edit never invents
+    an input shape. A `value` of DROP deletes the input; with an empty `path` it deletes the
+    resource.
+    """
+    changed = copy.deepcopy(list(resources))
+    [entry] = [r for r in changed if r["name"] == name]
+    if not path:
+        changed.remove(entry)
+        return changed
+    container = entry["inputs"]
+    for step in path[:-1]:
+        container = container[step]
+    container[path[-1]]  # noqa: B018 (raises KeyError/IndexError for an input the plan does not have)
+    if value is DROP:
+        del container[path[-1]]
+    else:
+        container[path[-1]] = value
+    return changed

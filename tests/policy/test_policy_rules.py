@@ -6,30 +6,30 @@ inputs Pulumi really produces.
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
 import policy_fixtures
 from policy.engine import RULES, evaluate
 from policy.framework import ENVIRONMENTS
-from policy_cases import CASES, Broken
-from policy_harness import plan
+from policy_cases import CASES, Broken, Edit
+from policy_harness import planned
 
 RULE_BY_ID = {rule.id: rule for rule in RULES}
 NONCOMPLIANT = [(rule_id, index, broken) for rule_id, case in CASES.items()
                 for index, broken in enumerate(case.noncompliant)]
 
 
-@cache
-def planned(build, environment: str) -> tuple[dict, ...]:
-    """Each fixture is built once per session."""
-    return tuple(plan(build, environment))
+def fixture_plan(rule_id: str, broken: Broken | Edit) -> tuple[dict, ...]:
+    """The plan of a non-compliant fixture."""
+    if isinstance(broken, Edit):
+        return tuple(broken.apply(planned(CASES[rule_id].compliant, "prod")))
+    return planned(broken.build, broken.environment)
 
 
 def test_every_rule_has_compliant_and_noncompliant_fixtures() -> None:
     assert sorted(CASES) == [rule.id for rule in RULES]
-    assert all(case.compliant and case.noncompliant for case in CASES.values())
+    # The first way to break each rule is built with the real constructors.
+    assert all(case.compliant and isinstance(case.noncompliant[0], Broken) for case in CASES.values())
 
 
 def test_there_are_at_least_35_rules_across_the_services() -> None:
@@ -48,16 +48,15 @@ def test_compliant_fixture_passes(rule_id: str) -> None:
     # Not vacuous: the fixture holds the resources the broken variants get flagged on.
     present = {r["type"] for r in resources}
     for broken in case.noncompliant:
-        flagged = {v.resource_type for v in evaluate(planned(broken.build, broken.environment),
-                                                     broken.environment, rules=[rule])}
+        flagged = {v.resource_type for v in evaluate(fixture_plan(rule_id, broken), broken.environment,
+                                                     rules=[rule])}
         assert flagged <= present
 
 
 @pytest.mark.parametrize(("rule_id", "index", "broken"), NONCOMPLIANT,
                          ids=[f"{rule_id}-{index}" for rule_id, index, _ in NONCOMPLIANT])
-def test_noncompliant_fixture_fires(rule_id: str, index: int, broken: Broken) -> None:
-    violations = evaluate(planned(broken.build, broken.environment), broken.environment,
-                          rules=[RULE_BY_ID[rule_id]])
+def test_noncompliant_fixture_fires(rule_id: str, index: int, broken: Broken | Edit) -> None:
+    violations = evaluate(fixture_plan(rule_id, broken), broken.environment, rules=[RULE_BY_ID[rule_id]])
 
     matching = [v for v in violations if broken.expect in v.message]
     assert matching, f"{rule_id} did not report {broken.expect!r}; it reported {[v.message for v in violations]}"

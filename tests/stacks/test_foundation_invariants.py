@@ -428,7 +428,7 @@ def test_outputs_name_what_other_stacks_and_tools_read(plan_of, stack):
     assert set(outputs["buckets"]) >= {"raw", "curated", "artifacts", "capture", "monitoring", "access-logs"}
     assert sorted(outputs["buckets"].values()) == sorted(_bucket_names(plan))
     assert set(outputs["roleArns"]) >= {"sagemaker-execution", "pipeline", "platform-admin", "data-scientist", "model-approver"}
-    assert {r["inputs"]["name"] for r in plan.of_type("aws:iam/role:Role")} >= {a.rsplit("/", 1)[-1] for a in outputs["roleArns"].values()}
+    assert {r["inputs"].get("name") for r in plan.of_type("aws:iam/role:Role")} >= {a.rsplit("/", 1)[-1] for a in outputs["roleArns"].values()}
     assert re.fullmatch(rf"arn:aws:kms:{plan.settings.env.region}:{plan.settings.env.account_id}:key/[0-9a-f-]+", outputs["kmsKeyArn"])
 
 

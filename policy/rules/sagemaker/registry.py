@@ -6,8 +6,6 @@ may never register, approve or delete them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from policy.framework import EVERYWHERE, Context, Resource, resource_rule
 from policy.rules.policy_documents import Statement, findings
 from policy.rules.protection import protected_in_prod_rule

@@ -95,6 +95,7 @@ def test_registry_failing_past_the_retries_leaves_the_catalog_identical(catalog_
     assert caught.value.problem is Problem.UNAVAILABLE
     assert "the model registry at" in caught.value.message
     assert "reached max retries: 1" in caught.value.message
+    assert caught.value.message.endswith("churn.yaml is unchanged")
     assert len(flaky.sent) == 2
     assert {p.name: p.read_bytes() for p in catalog_dir.iterdir()} == before
 

@@ -118,17 +118,25 @@ def test_catalog_edited_during_a_promotion_is_not_overwritten(catalog_dir, pipel
     assert pipeline.describe(arns[3])["CustomerMetadataProperties"] == {"metric.auc": "0.92"}
 
 
-def test_malformed_catalog_files_are_usage_errors_naming_file_and_key(clients, catalog_dir, churn_versions):
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda text: text.replace("direction: maximize", "direction: up"),
+            "churn.yaml: training.direction: is 'up', expected maximize or minimize",
+        ),
+        (lambda text: text.replace("name: churn", "name: churn-v2"), "churn.yaml: name: is 'churn-v2'"),
+        (lambda text: "name: churn\nversions: [\n", "churn.yaml: not valid YAML"),
+    ],
+)
+def test_malformed_catalog_files_are_usage_errors_naming_file_and_key(
+    clients, catalog_dir, churn_versions, edit, expected
+):
     path = catalog_dir / "churn.yaml"
-    path.write_text(path.read_text().replace("direction: maximize", "direction: up"))
-    bad_key = pytest.raises(DeliveryError)
-    with bad_key:
-        promote_churn_4(clients, catalog_dir)
-    path.write_text("name: churn\nversions: [\n")
-    with pytest.raises(DeliveryError) as bad_yaml:
+    path.write_text(edit(path.read_text()))
+
+    with pytest.raises(DeliveryError) as caught:
         promote_churn_4(clients, catalog_dir)
 
-    assert bad_key.excinfo.value.problem is Problem.INVALID
-    assert "churn.yaml: training.direction: is 'up', expected maximize or minimize" in bad_key.excinfo.value.message
-    assert bad_yaml.value.problem is Problem.INVALID
-    assert "churn.yaml: not valid YAML" in bad_yaml.value.message
+    assert caught.value.problem is Problem.INVALID
+    assert expected in caught.value.message
