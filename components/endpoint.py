@@ -69,8 +69,8 @@ class ModelEndpointArgs:
     serverless_memory_mb: int
     serverless_max_concurrency: int
     execution_role_arn: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    security_group_ids: Sequence[pulumi.Input[str]]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     kms_key_arn: pulumi.Input[str]
     capture_uri: pulumi.Input[str] | None
     capture_percent: int
@@ -98,7 +98,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         # Serverless endpoints support neither VPC configuration nor network isolation (AWS
         # feature exclusions); real-time models get both.
         isolation = (
-            {"enable_network_isolation": True, "vpc_config": {"subnets": list(a.subnet_ids), "security_group_ids": list(a.security_group_ids)}}
+            {"enable_network_isolation": True, "vpc_config": {"subnets": a.subnet_ids, "security_group_ids": a.security_group_ids}}
             if a.mode == "realtime"
             else {}
         )

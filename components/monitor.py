@@ -54,8 +54,8 @@ class ModelMonitorArgs:
     baseline_uri: pulumi.Input[str]
     output_uri: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    security_group_ids: Sequence[pulumi.Input[str]]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     drift_alarm_name: str
     drift_features: Sequence[str]
     drift_threshold: float
@@ -91,7 +91,7 @@ class ModelMonitor(pulumi.ComponentResource):
             network_config={
                 "enable_network_isolation": True,
                 "enable_inter_container_traffic_encryption": True,
-                "vpc_config": {"subnets": list(a.subnet_ids), "security_group_ids": list(a.security_group_ids)},
+                "vpc_config": {"subnets": a.subnet_ids, "security_group_ids": a.security_group_ids},
             },
             role_arn=a.role_arn,
             stopping_condition={"max_runtime_in_seconds": 1800},

@@ -39,7 +39,7 @@ class TrainingPipelineArgs:
         kms_key_arn: CMK for uploaded code.
         subnet_ids: Private subnets for the steps.
         security_group_ids: Security groups for the steps.
-        schedule: EventBridge schedule expression.
+        schedule: EventBridge schedule expression, or None for no scheduled runs.
         retrain_on_new_data: Start on new objects under ``raw_prefix``.
         drift_alarm_names: Alarms whose ALARM state starts a retraining run (empty: none).
     """
@@ -54,9 +54,9 @@ class TrainingPipelineArgs:
     role_arn: pulumi.Input[str]
     trigger_role_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    security_group_ids: Sequence[pulumi.Input[str]]
-    schedule: str
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    schedule: str | None
     retrain_on_new_data: bool = True
     drift_alarm_names: Sequence[str] = field(default_factory=tuple)
 
@@ -89,8 +89,8 @@ class TrainingPipeline(pulumi.ComponentResource):
             raw_bucket=args.raw_bucket,
             kms_key_arn=args.kms_key_arn,
             code_uris=code_uris,
-            subnet_ids=list(args.subnet_ids),
-            security_group_ids=list(args.security_group_ids),
+            subnet_ids=args.subnet_ids,
+            security_group_ids=args.security_group_ids,
         )
         self.pipeline = aws.sagemaker.Pipeline(
             f"{name}-pipeline",
@@ -103,7 +103,9 @@ class TrainingPipeline(pulumi.ComponentResource):
             opts=child,
         )
         self.arn = self.pipeline.arn
-        triggers: dict[str, dict[str, Any]] = {"schedule": {"schedule_expression": args.schedule}}
+        triggers: dict[str, dict[str, Any]] = {}
+        if args.schedule:
+            triggers["schedule"] = {"schedule_expression": args.schedule}
         if args.retrain_on_new_data:
             triggers["new-data"] = {
                 "event_pattern": pulumi.Output.json_dumps(

@@ -26,6 +26,33 @@ SHORT_LIVED = ("capture", "monitoring")
 
 
 @dataclass(frozen=True)
+class FoundationView:
+    """What a model needs from an environment's foundation: its own, or the shared dev one.
+
+    Attributes:
+        account_id: The environment's account.
+        kms_key_arn: The platform key.
+        bucket_names: Bucket names by role (raw, curated, artifacts, capture, monitoring).
+        role_arns: Service and persona role ARNs by role name.
+        subnet_ids: Private subnets.
+        security_group_id: The workload security group.
+        alert_topic_arn: The alert topic.
+        resource_prefix: Prefix of this stack's SageMaker resources.
+        data_prefix: Where this stack's data lives in the buckets ("" or ``users/<owner>/``).
+    """
+
+    account_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    bucket_names: dict[str, pulumi.Input[str]]
+    role_arns: dict[str, pulumi.Input[str]]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_id: pulumi.Input[str]
+    alert_topic_arn: pulumi.Input[str]
+    resource_prefix: str
+    data_prefix: str = ""
+
+
+@dataclass(frozen=True)
 class FoundationArgs:
     """What the foundation needs beyond the stack settings.
 
@@ -179,6 +206,19 @@ class Foundation(pulumi.ComponentResource):
                 opts=child,
             )
         self.register_outputs({})
+
+    def view(self) -> FoundationView:
+        """This foundation as the models see it."""
+        return FoundationView(
+            account_id=self.account_id,
+            kms_key_arn=self.key.arn,
+            bucket_names={role: b.name for role, b in self.buckets.items()},
+            role_arns=dict(self.roles.arns),
+            subnet_ids=self.network.subnet_ids,
+            security_group_id=self.network.workload_security_group_id,
+            alert_topic_arn=self.alerts.arn,
+            resource_prefix=self.prefix,
+        )
 
     def outputs(self) -> dict[str, pulumi.Input]:
         """The stack outputs later stacks and tools read (names are part of the contract)."""

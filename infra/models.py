@@ -18,7 +18,7 @@ from components.registry import ModelRegistryArgs
 from components.training_pipeline import StepCodeObject, TrainingPipelineArgs
 from infra.config import Settings
 from infra.config.catalog import ModelSpec
-from infra.foundation import Foundation
+from infra.foundation import FoundationView
 from pipelines.definition import PipelineSpec, baseline_prefix, build_definition, step_code
 
 
@@ -36,7 +36,7 @@ def drift_alarm_name(settings: Settings, environment: str, model: ModelSpec) -> 
 _DEFINITIONS: dict[str, str] = {}
 
 
-def _definition(settings: Settings, model: ModelSpec):
+def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
     """A definition builder for the pipeline component (called with resolved values)."""
 
     def build(values: dict[str, Any]) -> str:
@@ -47,7 +47,7 @@ def _definition(settings: Settings, model: ModelSpec):
             region=settings.env.region,
             role_arn=values["role_arn"],
             artifacts_bucket=values["artifacts_bucket"],
-            raw_data_uri=f"s3://{values['raw_bucket']}/models/{model.name}/",
+            raw_data_uri=f"s3://{values['raw_bucket']}/{data_prefix}models/{model.name}/",
             model_package_group_name=group_name(settings, model),
             code_uris=values["code_uris"],
             processing_instance_type=model.training.processing_instance_type,
@@ -68,7 +68,7 @@ def _definition(settings: Settings, model: ModelSpec):
 
 
 def model_args(
-    settings: Settings, model: ModelSpec, foundation: Foundation, registry_artifacts_bucket: pulumi.Input[str]
+    settings: Settings, model: ModelSpec, view: FoundationView, registry_artifacts_bucket: pulumi.Input[str]
 ) -> ModelComponentArgs:
     """Everything ``model`` has in this stack's environment.
 
@@ -77,11 +77,11 @@ def model_args(
     """
     env = settings.env
     environment = env.environment
-    prefix = f"{env.name_prefix}-{environment}"
-    roles = foundation.roles.arns
-    buckets = {role: b.name for role, b in foundation.buckets.items()}
-    network = foundation.network
-    owns_registry = environment == "dev"
+    prefix = view.resource_prefix
+    roles = view.role_arns
+    buckets = view.bucket_names
+    # The shared dev stack owns the registry; personal stacks register into it.
+    owns_registry = environment == "dev" and not settings.personal
 
     registry = None
     pipeline = None
@@ -90,30 +90,32 @@ def model_args(
             group_name=group_name(settings, model),
             description=model.description,
             region=env.region,
-            account_id=foundation.account_id,
-            kms_key_arn=foundation.key.arn,
+            account_id=view.account_id,
+            kms_key_arn=view.kms_key_arn,
             reader_accounts=env.registry.reader_accounts,
-            protect=env.registry.protect and not settings.personal,
+            protect=env.registry.protect,
         )
+    if environment == "dev":
         drift_alarms = (
             [drift_alarm_name(settings, e, model) for e in ("test", "prod")]
-            if model.training.retrain_on_drift and model.monitoring.drift_features
+            if model.training.retrain_on_drift and model.monitoring.drift_features and not settings.personal
             else []
         )
         pipeline = TrainingPipelineArgs(
             pipeline_name=f"{prefix}-{model.name}-training",
             description=f"Train, evaluate and register {model.name} ({model.algorithm} {model.problem})",
-            definition=_definition(settings, model),
+            definition=_definition(settings, model, view.data_prefix),
             step_code=[StepCodeObject(name=c.name, key=c.key, content=c.content) for c in step_code()],
             artifacts_bucket=buckets["artifacts"],
             raw_bucket=buckets["raw"],
-            raw_prefix=f"models/{model.name}/",
+            raw_prefix=f"{view.data_prefix}models/{model.name}/",
             role_arn=roles["pipeline"],
             trigger_role_arn=roles["pipeline-trigger"],
-            kms_key_arn=foundation.key.arn,
-            subnet_ids=network.subnet_ids,
-            security_group_ids=[network.workload_security_group_id],
-            schedule=model.training.schedule,
+            kms_key_arn=view.kms_key_arn,
+            subnet_ids=view.subnet_ids,
+            security_group_ids=[view.security_group_id],
+            # Personal pipelines run on demand or on new data in the owner's prefix, never on a timer.
+            schedule=None if settings.personal else model.training.schedule,
             retrain_on_new_data=model.training.retrain_on_new_data,
             drift_alarm_names=drift_alarms,
         )
@@ -143,9 +145,9 @@ def model_args(
             serverless_memory_mb=model.serving.serverless.memory_mb,
             serverless_max_concurrency=model.serving.serverless.max_concurrency,
             execution_role_arn=roles["sagemaker-execution"],
-            subnet_ids=network.subnet_ids,
-            security_group_ids=[network.workload_security_group_id],
-            kms_key_arn=foundation.key.arn,
+            subnet_ids=view.subnet_ids,
+            security_group_ids=[view.security_group_id],
+            kms_key_arn=view.kms_key_arn,
             capture_uri=pulumi.Output.concat("s3://", buckets["capture"], f"/endpoints/{endpoint_name}/") if capture else None,
             capture_percent=env.monitoring.sampling_percent,
             deployment=serving.deployment,
@@ -154,7 +156,7 @@ def model_args(
             termination_wait_seconds=serving.termination_wait_seconds,
             latency_p99_ms=model.monitoring.latency_p99_ms,
             error_rate_percent=model.monitoring.error_rate_percent,
-            alarm_topic_arn=foundation.alerts.arn,
+            alarm_topic_arn=view.alert_topic_arn,
         )
         if capture and env.monitoring.schedule != "off" and model.monitoring.data_quality:
             monitor = ModelMonitorArgs(
@@ -164,13 +166,13 @@ def model_args(
                 role_arn=roles["sagemaker-execution"],
                 baseline_uri=pulumi.Output.from_input(registry_artifacts_bucket).apply(lambda bucket: baseline_prefix(bucket, model.name)),
                 output_uri=pulumi.Output.concat("s3://", buckets["monitoring"], f"/reports/{endpoint_name}/"),
-                kms_key_arn=foundation.key.arn,
-                subnet_ids=network.subnet_ids,
-                security_group_ids=[network.workload_security_group_id],
+                kms_key_arn=view.kms_key_arn,
+                subnet_ids=view.subnet_ids,
+                security_group_ids=[view.security_group_id],
                 drift_alarm_name=drift_alarm_name(settings, environment, model),
                 drift_features=model.monitoring.drift_features,
                 drift_threshold=model.monitoring.drift_threshold,
-                alarm_topic_arn=foundation.alerts.arn,
+                alarm_topic_arn=view.alert_topic_arn,
             )
 
     status = "draft"
@@ -189,6 +191,6 @@ def model_args(
         status=status,
         history=[h.model_dump() for h in model.governance.history],
         pinned_version=pinned,
-        kms_key_arn=foundation.key.arn,
+        kms_key_arn=view.kms_key_arn,
     )
     return ModelComponentArgs(registry=registry, pipeline=pipeline, endpoint=endpoint, monitor=monitor, card=card)

@@ -10,8 +10,9 @@ import pulumi_aws as aws
 from components.dashboard import PlatformDashboard, PlatformDashboardArgs
 from components.eventing import DriftForwarding, DriftForwardingArgs, SharedEventBus, SharedEventBusArgs
 from components.model import ModelComponent
+from components.personal import PersonalWorkspace, PersonalWorkspaceArgs
 from infra.config import ConfigError, Settings, find_project_dir, load_settings
-from infra.foundation import Foundation, FoundationArgs
+from infra.foundation import BUCKETS, Foundation, FoundationArgs, FoundationView
 from infra.migration import MigrationPlan
 from infra.models import group_name, model_args
 
@@ -47,9 +48,19 @@ def build(settings: Settings) -> dict[str, pulumi.Input]:
         allowed_account_ids=[env.account_id] if env.account_id else None,
         default_tags={"tags": default_tags(settings)},
     )
+    opts = pulumi.ResourceOptions(providers={"aws": provider})
     account_id: pulumi.Input[str] = env.account_id or aws.get_caller_identity_output(
         opts=pulumi.InvokeOptions(provider=provider)
     ).account_id
+    outputs = _build_personal(settings, account_id, opts) if settings.personal else _build_shared(settings, account_id, opts)
+    for key, value in sorted(outputs.items()):
+        pulumi.export(key, value)
+    return outputs
+
+
+def _build_shared(settings: Settings, account_id: pulumi.Input[str], opts: pulumi.ResourceOptions) -> dict[str, pulumi.Input]:
+    """A shared environment (dev, test, prod): its foundation and its models."""
+    env = settings.env
     if env.registry.source_stack:
         registry = pulumi.StackReference(env.registry.source_stack)
         registry_account_id: pulumi.Input[str] = env.registry.account_id or registry.require_output("registryAccountId")
@@ -60,47 +71,103 @@ def build(settings: Settings) -> dict[str, pulumi.Input]:
     audience = list(migration.audience())
     foundation = Foundation(
         f"{env.name_prefix}-{env.environment}",
-        FoundationArgs(
-            env=env,
-            account_id=account_id,
-            registry_account_id=registry_account_id,
-            audience=audience,
-            admins=audience,
-        ),
-        opts=pulumi.ResourceOptions(providers={"aws": provider}),
+        FoundationArgs(env=env, account_id=account_id, registry_account_id=registry_account_id, audience=audience, admins=audience),
+        opts=opts,
     )
     if not env.registry.source_stack:
         registry_artifacts = foundation.buckets["artifacts"].name
-    child = pulumi.ResourceOptions(providers={"aws": provider})
-    prefix = f"{env.name_prefix}-{env.environment}"
-    models = [
-        ModelComponent(f"{prefix}-{model.name}", model_args(settings, model, foundation, registry_artifacts), opts=child)
-        for model in migration.in_environment(env.environment)
-    ]
-    _link_drift_events(settings, account_id, registry_account_id, child)
-    PlatformDashboard(
-        f"{prefix}-overview",
-        PlatformDashboardArgs(
-            dashboard_name=f"{prefix}-overview",
-            title=f"MLOps platform - {env.environment} ({settings.stack}): {migration.progress()}",
-            pipeline_names=[f"{prefix}-{m.name}-training" for m, c in zip(migration.in_environment(env.environment), models) if c.pipeline],
-            region=env.region,
-            widgets=[w for m in models if m.monitor for w in m.monitor.widgets],
-        ),
-        opts=child,
-    )
-    outputs = {
+    view = foundation.view()
+    models = _models(settings, migration.in_environment(env.environment), view, registry_artifacts, opts)
+    _link_drift_events(settings, account_id, registry_account_id, opts)
+    _dashboard(settings, view, models, migration.progress(), opts)
+    return {
         **foundation.outputs(),
         "environment": env.environment,
         "registryAccountId": registry_account_id,
-        "models": {
-            m.name: {"modelPackageGroup": group_name(settings, m), "endpoint": f"{prefix}-{m.name}" if m.versions.pinned(env.environment) and m.serving.target == "sagemaker" else None}
-            for m in migration.in_environment(env.environment)
-        },
+        "models": _model_outputs(settings, view, models),
     }
-    for key, value in sorted(outputs.items()):
-        pulumi.export(key, value)
-    return outputs
+
+
+def _build_personal(settings: Settings, account_id: pulumi.Input[str], opts: pulumi.ResourceOptions) -> dict[str, pulumi.Input]:
+    """A personal dev stack: the owner's pieces on top of the shared dev foundation."""
+    env, personal = settings.env, settings.env.personal
+    shared = pulumi.StackReference(personal.shared_stack)
+    field = lambda key, item: shared.require_output(key).apply(lambda value: value[item])  # noqa: E731
+    prefix = f"{env.name_prefix}-{settings.stack}"
+    data_prefix = f"users/{settings.stack.removeprefix('dev-')}/"
+    view = FoundationView(
+        account_id=account_id,
+        kms_key_arn=shared.require_output("kmsKeyArn"),
+        bucket_names={role: field("buckets", role) for role in BUCKETS},
+        role_arns={role: field("roleArns", role) for role in ("sagemaker-execution", "pipeline", "pipeline-trigger")},
+        subnet_ids=shared.require_output("subnetIds"),
+        security_group_id=shared.require_output("workloadSecurityGroupId"),
+        alert_topic_arn=shared.require_output("alertTopicArn"),
+        resource_prefix=prefix,
+        data_prefix=data_prefix,
+    )
+    workspace = PersonalWorkspace(
+        prefix,
+        PersonalWorkspaceArgs(
+            owner=personal.owner,
+            role_name=prefix,
+            profile_name=settings.stack.removeprefix("dev-") + ("" if personal.slug else "-sandbox"),
+            resource_prefix=prefix,
+            data_prefix=data_prefix,
+            account_id=account_id,
+            region=env.region,
+            kms_key_arn=view.kms_key_arn,
+            bucket_names={role: view.bucket_names[role] for role in ("raw", "curated", "artifacts")},
+            domain_id=shared.require_output("studioDomainId"),
+            security_group_ids=[view.security_group_id],
+        ),
+        opts=opts,
+    )
+    chosen = [m for m in settings.models if m.name in personal.models]
+    models = _models(settings, chosen, view, view.bucket_names["artifacts"], opts)
+    return {
+        "environment": env.environment,
+        "owner": personal.owner,
+        "expiresAt": personal.expires_at,
+        "sharedStack": personal.shared_stack,
+        "workspaceRoleArn": workspace.role.arn,
+        "dataPrefix": pulumi.Output.concat("s3://", view.bucket_names["raw"], "/", data_prefix),
+        "models": _model_outputs(settings, view, models),
+    }
+
+
+def _models(settings: Settings, specs, view: FoundationView, registry_artifacts: pulumi.Input[str], opts: pulumi.ResourceOptions) -> list[tuple]:
+    """A ``ModelComponent`` per catalog entry, paired with its entry."""
+    return [
+        (spec, ModelComponent(f"{view.resource_prefix}-{spec.name}", model_args(settings, spec, view, registry_artifacts), opts=opts))
+        for spec in specs
+    ]
+
+
+def _model_outputs(settings: Settings, view: FoundationView, models: list[tuple]) -> dict[str, dict]:
+    return {
+        spec.name: {
+            "modelPackageGroup": group_name(settings, spec),
+            "pipeline": f"{view.resource_prefix}-{spec.name}-training" if component.pipeline else None,
+            "endpoint": f"{view.resource_prefix}-{spec.name}" if component.endpoint else None,
+        }
+        for spec, component in models
+    }
+
+
+def _dashboard(settings: Settings, view: FoundationView, models: list[tuple], progress: str, opts: pulumi.ResourceOptions) -> None:
+    env = settings.env
+    PlatformDashboard(
+        f"{view.resource_prefix}-overview",
+        PlatformDashboardArgs(
+            dashboard_name=f"{view.resource_prefix}-overview",
+            title=f"MLOps platform - {env.environment} ({settings.stack}): {progress}",
+            pipeline_names=[f"{view.resource_prefix}-{spec.name}-training" for spec, c in models if c.pipeline],
+            region=env.region,
+            widgets=[w for _, c in models if c.monitor for w in c.monitor.widgets],
+        ),
+        opts=opts,
+    )
 
 
 def _link_drift_events(settings: Settings, account_id: pulumi.Input[str], registry_account_id: pulumi.Input[str], opts: pulumi.ResourceOptions) -> None:

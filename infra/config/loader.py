@@ -128,5 +128,12 @@ def load_settings(project_dir: Path, stack: str) -> Settings:
     migration = load_migration(project_dir)
     from infra.migration import MigrationPlan  # the plan builds on this module's constants
 
-    MigrationPlan(models, migration).validate()
+    plan = MigrationPlan(models, migration)
+    plan.validate()
+    if env.personal is not None and env.personal.owner not in plan.audience():
+        raise ConfigError(
+            display, "mlops:personal.owner",
+            f"{env.personal.owner!r} is not in the migration's current audience ({MIGRATION_FILE})",
+            ", ".join(plan.audience()),
+        )
     return Settings(stack=stack, env=env, models=models, migration=migration)

@@ -173,6 +173,9 @@ class Personal(ConfigModel):
     models: list[str] = Field(
         [], description="names of catalog models to build in the stack")
     expires_at: str | None = Field(None, description="an ISO-8601 UTC timestamp")
+    shared_stack: str = Field(
+        "organization/mlops/dev", pattern=STACK_REF, description="the shared dev stack whose foundation is reused"
+    )
 
 
 class StackSettings(ConfigModel):

@@ -16,6 +16,8 @@ def referenced_stacks(settings: Settings) -> list[str]:
     references = []
     if settings.env.registry.source_stack:
         references.append(settings.env.registry.source_stack)
+    if settings.env.personal is not None:
+        references.append(settings.env.personal.shared_stack)
     return references
 
 
