@@ -16,10 +16,10 @@ SDK uploads any local path it is given while building, so the definition refers 
 key; the infrastructure uploads them and passes their URIs back in ``PipelineSpec.code_uris``:
 
 - ``preprocess`` / ``evaluate``: the scripts, run by the scikit-learn processing container.
-- ``problem-types``: the shared ``problem_types.py`` module. Processing jobs receive it as an extra
-  input folder that is on their ``PYTHONPATH``, so the scripts' ``import problem_types`` works there
+- ``step-contract``: the shared ``step_contract.py`` module. Processing jobs receive it as an extra
+  input folder that is on their ``PYTHONPATH``, so the scripts' ``import step_contract`` works there
   as it does locally (where the module sits next to them).
-- ``train``: ``sourcedir.tar.gz`` holding ``train.py`` and ``problem_types.py``. The scikit-learn
+- ``train``: ``sourcedir.tar.gz`` holding ``train.py`` and ``step_contract.py``. The scikit-learn
   training container unpacks it and runs ``train.py``; the serving container of a registered
   version unpacks the same bundle and calls ``train.py``'s ``model_fn`` / ``predict_fn``.
 
@@ -47,9 +47,9 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
+from typing import Any
 
-from pipelines.steps import problem_types
+from pipelines.steps import step_contract
 
 STEPS_DIR = Path(__file__).resolve().parent / "steps"
 CODE_KEY_PREFIX = "pipelines/code"
@@ -58,8 +58,8 @@ CODE_KEY_PREFIX = "pipelines/code"
 PREPROCESS_CODE = "preprocess"
 TRAIN_CODE = "train"
 EVALUATE_CODE = "evaluate"
-PROBLEM_TYPES_CODE = "problem-types"
-CODE_NAMES = (PREPROCESS_CODE, TRAIN_CODE, EVALUATE_CODE, PROBLEM_TYPES_CODE)
+STEP_CONTRACT_CODE = "step-contract"
+CODE_NAMES = (PREPROCESS_CODE, TRAIN_CODE, EVALUATE_CODE, STEP_CONTRACT_CODE)
 
 # The scikit-learn framework container used to preprocess, train, evaluate and serve.
 SKLEARN_FRAMEWORK_VERSION = "1.9-0"
@@ -68,7 +68,7 @@ MAX_RUNTIME_SECONDS = 2 * 60 * 60
 VOLUME_SIZE_GB = 30
 
 _PROCESSING = "/opt/ml/processing"
-_PROBLEM_TYPES_DIR = f"{_PROCESSING}/input/problem_types"
+_STEP_CONTRACT_DIR = f"{_PROCESSING}/input/step_contract"
 _MODEL_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
 
 _build_lock = threading.Lock()
@@ -126,7 +126,7 @@ class PipelineSpec:
         if not _MODEL_NAME.fullmatch(self.model_name):
             raise invalid("model_name must be 1-32 lowercase letters, digits or inner hyphens")
         try:
-            problem_types.check_model_choice(self.problem, self.algorithm, self.metric, self.direction)
+            step_contract.check_model_choice(self.problem, self.algorithm, self.metric, self.direction)
         except ValueError as error:
             raise invalid(str(error)) from None
         if not self.region:
@@ -181,10 +181,10 @@ def step_code() -> list[StepCode]:
         StepCode.of(
             TRAIN_CODE,
             "sourcedir.tar.gz",
-            source_bundle({"train.py": read("train.py"), "problem_types.py": read("problem_types.py")}),
+            source_bundle({"train.py": read("train.py"), "step_contract.py": read("step_contract.py")}),
         ),
         StepCode.of(EVALUATE_CODE, "evaluate.py", read("evaluate.py")),
-        StepCode.of(PROBLEM_TYPES_CODE, "problem_types.py", read("problem_types.py")),
+        StepCode.of(STEP_CONTRACT_CODE, "step_contract.py", read("step_contract.py")),
     ]
 
 
@@ -245,7 +245,14 @@ _OFFLINE_ENVIRONMENT = {
     # ModelTrainer otherwise checks the role with IAM SimulatePrincipalPolicy.
     "SAGEMAKER_VALIDATE_ROLE": "false",
 }
-_CLEARED_ENVIRONMENT = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+# A profile could shadow the placeholders; a config override may name an s3:// file to fetch.
+_CLEARED_ENVIRONMENT = (
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "SAGEMAKER_ADMIN_CONFIG_OVERRIDE",
+    "SAGEMAKER_USER_CONFIG_OVERRIDE",
+)
 
 
 @contextlib.contextmanager
@@ -259,8 +266,8 @@ def _offline_sdk(region: str) -> Iterator[None]:
     """
     import boto3
 
-    saved_environment = {name: os.environ.get(name) for name in (*_OFFLINE_ENVIRONMENT, *_CLEARED_ENVIRONMENT)}
-    saved_environment["AWS_DEFAULT_REGION"] = os.environ.get("AWS_DEFAULT_REGION")
+    borrowed = (*_OFFLINE_ENVIRONMENT, *_CLEARED_ENVIRONMENT, "AWS_DEFAULT_REGION")
+    saved_environment = {name: os.environ.get(name) for name in borrowed}
     saved_default_session = boto3.DEFAULT_SESSION
     saved_logging_disable = logging.root.manager.disable
     root_guard = logging.NullHandler()
@@ -315,16 +322,57 @@ def _sdk_config_validated_once() -> Iterator[None]:
         SageMakerConfig.validate_sagemaker_config = original
 
 
-def _compose(spec: PipelineSpec):
+@dataclass(frozen=True)
+class _Parameters:
+    """The pipeline parameters an execution may override (SDK Parameter objects)."""
+
+    input_data: Any
+    processing_instance_type: Any
+    training_instance_type: Any
+    threshold: Any
+
+    def all(self) -> list:
+        """The parameters in the order the definition lists them."""
+        return [self.input_data, self.processing_instance_type, self.training_instance_type, self.threshold]
+
+
+@dataclass(frozen=True)
+class _Build:
+    """What every step of one pipeline needs (SDK objects are typed Any: the SDK loads lazily)."""
+
+    spec: PipelineSpec
+    session: Any
+    parameters: _Parameters
+    image: str
+    serving_image: str
+    network: Any
+
+    def output_uri(self, *parts: str) -> Any:
+        """An S3 URI under this execution's own prefix, so no run overwrites another's artifacts."""
+        from sagemaker.core.workflow.execution_variables import ExecutionVariables
+        from sagemaker.core.workflow.functions import Join
+
+        run_prefix = f"s3://{self.spec.artifacts_bucket}/models/{self.spec.model_name}/pipeline"
+        return Join(on="/", values=[run_prefix, ExecutionVariables.PIPELINE_EXECUTION_ID, *parts])
+
+
+# An explicit SDK config: telemetry off, and no defaults read from the user's config files.
+_SDK_CONFIG = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+
+
+def _compose(spec: PipelineSpec) -> Any:
     """The SDK Pipeline object for ``spec``; call only under ``_offline_sdk``."""
     import boto3
     from sagemaker.core import image_uris
     from sagemaker.core.network import NetworkConfig
-    from sagemaker.core.workflow.execution_variables import ExecutionVariables
-    from sagemaker.core.workflow.functions import Join
     from sagemaker.core.workflow.parameters import ParameterFloat, ParameterString
     from sagemaker.core.workflow.pipeline_context import PipelineSession
     from sagemaker.mlops.workflow.pipeline import Pipeline
+
+    def sklearn_image(scope: str) -> str:
+        return image_uris.retrieve(
+            "sklearn", region=spec.region, version=SKLEARN_FRAMEWORK_VERSION, py_version="py3", image_scope=scope
+        )
 
     session = PipelineSession(
         boto_session=boto3.Session(
@@ -333,45 +381,37 @@ def _compose(spec: PipelineSpec):
             aws_secret_access_key=_OFFLINE_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
         ),
         default_bucket=spec.artifacts_bucket,
-        # An explicit SDK config: telemetry off, and no defaults read from the user's config files.
-        sagemaker_config={"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}},
+        sagemaker_config=_SDK_CONFIG,
     )
-    vpc = {"subnets": list(spec.subnet_ids), "security_group_ids": list(spec.security_group_ids)} if spec.subnet_ids else {}
-    run_prefix = f"s3://{spec.artifacts_bucket}/models/{spec.model_name}/pipeline"
-    parameters = SimpleNamespace(
+    parameters = _Parameters(
         input_data=ParameterString("InputDataUri", default_value=spec.raw_data_uri),
-        processing_instance_type=ParameterString("ProcessingInstanceType", default_value=spec.processing_instance_type),
+        processing_instance_type=ParameterString(
+            "ProcessingInstanceType", default_value=spec.processing_instance_type
+        ),
         training_instance_type=ParameterString("TrainingInstanceType", default_value=spec.training_instance_type),
         threshold=ParameterFloat("QualityThreshold", default_value=float(spec.threshold)),
     )
-    context = SimpleNamespace(
+    build = _Build(
         spec=spec,
         session=session,
         parameters=parameters,
-        image=image_uris.retrieve(
-            "sklearn", region=spec.region, version=SKLEARN_FRAMEWORK_VERSION, py_version="py3", image_scope="training"
-        ),
-        serving_image=image_uris.retrieve(
-            "sklearn", region=spec.region, version=SKLEARN_FRAMEWORK_VERSION, py_version="py3", image_scope="inference"
-        ),
-        vpc=vpc,
+        image=sklearn_image("training"),
+        serving_image=sklearn_image("inference"),
         network=NetworkConfig(
             enable_network_isolation=False,
-            subnets=vpc.get("subnets"),
-            security_group_ids=vpc.get("security_group_ids"),
+            subnets=list(spec.subnet_ids) or None,
+            security_group_ids=list(spec.security_group_ids) or None,
             encrypt_inter_container_traffic=True,
         ),
-        # Each execution writes under its own prefix, so no run overwrites another's artifacts.
-        output_uri=lambda *parts: Join(on="/", values=[run_prefix, ExecutionVariables.PIPELINE_EXECUTION_ID, *parts]),
     )
 
-    preprocess = _preprocess_step(context)
-    train = _train_step(context, preprocess)
-    evaluate, report = _evaluate_step(context, preprocess, train)
+    preprocess = _preprocess_step(build)
+    train = _train_step(build, preprocess)
+    evaluate, report = _evaluate_step(build, preprocess, train)
     return Pipeline(
         name=spec.model_name,
-        parameters=list(vars(parameters).values()),
-        steps=[preprocess, train, evaluate, _quality_gate(context, preprocess, train, evaluate, report)],
+        parameters=parameters.all(),
+        steps=[preprocess, train, evaluate, _quality_gate(build, preprocess, train, evaluate, report)],
         sagemaker_session=session,
         # No SageMaker Experiments trial per execution (the SDK's default depends on the region).
         pipeline_experiment_config=None,
@@ -411,14 +451,17 @@ def _retry_policies(include_job_errors: bool = True) -> list:
     return policies
 
 
-def _cache(enabled: bool):
-    """Step caching: reuse a successful run with identical arguments for up to 30 days."""
+def _cache(enabled: bool) -> Any:
+    """Step caching: when enabled, reuse a successful run with identical arguments for up to 30 days."""
     from sagemaker.mlops.workflow.steps import CacheConfig
 
-    return CacheConfig(enable_caching=True, expire_after="P30D") if enabled else CacheConfig(enable_caching=False)
+    if enabled:
+        return CacheConfig(enable_caching=True, expire_after="P30D")
+    return CacheConfig(enable_caching=False)
 
 
-def _s3_input(name: str, uri, local_path: str):
+def _s3_input(name: str, uri: Any, local_path: str) -> Any:
+    """A processing input copying an S3 prefix into the container before the script starts."""
     from sagemaker.core.shapes import ProcessingInput, ProcessingS3Input
 
     return ProcessingInput(
@@ -433,7 +476,8 @@ def _s3_input(name: str, uri, local_path: str):
     )
 
 
-def _s3_output(name: str, uri, local_path: str):
+def _s3_output(name: str, uri: Any, local_path: str) -> Any:
+    """A processing output uploaded to S3 when the job ends."""
     from sagemaker.core.shapes import ProcessingOutput, ProcessingS3Output
 
     return ProcessingOutput(
@@ -442,78 +486,85 @@ def _s3_output(name: str, uri, local_path: str):
     )
 
 
-def _script_step(context, name: str, code: str, inputs: list, outputs: list, arguments: list, **step_options):
+def _script_step(
+    build: _Build, name: str, code: str, inputs: list, outputs: list, arguments: list, **step_options: Any
+) -> Any:
     """A processing step running one step script in the scikit-learn container."""
     from sagemaker.core.processing import ScriptProcessor
     from sagemaker.mlops.workflow.steps import ProcessingStep
 
-    spec = context.spec
+    spec = build.spec
     processor = ScriptProcessor(
         role=spec.role_arn,
-        image_uri=context.image,
+        image_uri=build.image,
         command=["python3"],
         instance_count=1,
-        instance_type=context.parameters.processing_instance_type,
+        instance_type=build.parameters.processing_instance_type,
         volume_size_in_gb=VOLUME_SIZE_GB,
         volume_kms_key=spec.kms_key_arn,
         output_kms_key=spec.kms_key_arn,
         max_runtime_in_seconds=MAX_RUNTIME_SECONDS,
-        sagemaker_session=context.session,
-        env={"PYTHONPATH": _PROBLEM_TYPES_DIR},
-        network_config=context.network,
+        sagemaker_session=build.session,
+        env={"PYTHONPATH": _STEP_CONTRACT_DIR},
+        network_config=build.network,
     )
+    shared_module = _s3_input("step-contract", spec.code_uris[STEP_CONTRACT_CODE], _STEP_CONTRACT_DIR)
     step_args = processor.run(
-        code=spec.code_uris[code],
-        inputs=[*inputs, _s3_input("problem-types", spec.code_uris[PROBLEM_TYPES_CODE], _PROBLEM_TYPES_DIR)],
-        outputs=outputs,
-        arguments=arguments,
+        code=spec.code_uris[code], inputs=[*inputs, shared_module], outputs=outputs, arguments=arguments
     )
     return ProcessingStep(name=name, step_args=step_args, retry_policies=_retry_policies(), **step_options)
 
 
-def _preprocess_step(context):
+def _preprocess_step(build: _Build) -> Any:
+    """Clean and split the raw data; outputs train, validation, test and the baseline features."""
     splits = ("train", "validation", "test", "baseline")
     return _script_step(
-        context,
+        build,
         "Preprocess",
         PREPROCESS_CODE,
-        inputs=[_s3_input("raw", context.parameters.input_data, f"{_PROCESSING}/input/raw")],
+        inputs=[_s3_input("raw", build.parameters.input_data, f"{_PROCESSING}/input/raw")],
         outputs=[
-            _s3_output(split, context.output_uri("preprocess", split), f"{_PROCESSING}/output/{split}")
+            _s3_output(split, build.output_uri("preprocess", split), f"{_PROCESSING}/output/{split}")
             for split in splits
         ],
-        arguments=["--problem", context.spec.problem],
+        arguments=["--problem", build.spec.problem],
         # Never cached: the input prefix is mutable, so a cache hit would skip newly arrived data.
         cache_config=_cache(enabled=False),
     )
 
 
-def _split_uri(preprocess, split: str):
+def _split_uri(preprocess: Any, split: str) -> Any:
+    """Where the preprocess step wrote one of its outputs."""
     return preprocess.properties.ProcessingOutputConfig.Outputs[split].S3Output.S3Uri
 
 
-def _train_step(context, preprocess):
+def _train_step(build: _Build, preprocess: Any) -> Any:
+    """Train with train.py in the scikit-learn framework container (script mode)."""
     from sagemaker.core.shapes import StoppingCondition
     from sagemaker.core.training.configs import Compute, InputData, Networking, OutputDataConfig
     from sagemaker.mlops.workflow.steps import TrainingStep
     from sagemaker.train.model_trainer import ModelTrainer
 
-    spec = context.spec
+    spec = build.spec
     trainer = ModelTrainer(
-        sagemaker_session=context.session,
+        sagemaker_session=build.session,
         role=spec.role_arn,
-        training_image=context.image,
+        training_image=build.image,
         compute=Compute(
-            instance_type=context.parameters.training_instance_type,
+            instance_type=build.parameters.training_instance_type,
             instance_count=1,
             volume_size_in_gb=VOLUME_SIZE_GB,
             volume_kms_key_id=spec.kms_key_arn,
         ),
-        networking=Networking(**context.vpc, enable_inter_container_traffic_encryption=True),
+        networking=Networking(
+            subnets=list(spec.subnet_ids) or None,
+            security_group_ids=list(spec.security_group_ids) or None,
+            enable_inter_container_traffic_encryption=True,
+        ),
         stopping_condition=StoppingCondition(max_runtime_in_seconds=MAX_RUNTIME_SECONDS),
-        output_data_config=OutputDataConfig(s3_output_path=context.output_uri("train"), kms_key_id=spec.kms_key_arn),
-        # The framework container's script mode: it downloads the bundle and runs the program
-        # with the remaining hyperparameters as --flags.
+        output_data_config=OutputDataConfig(s3_output_path=build.output_uri("train"), kms_key_id=spec.kms_key_arn),
+        # The container downloads the bundle, runs sagemaker_program, and passes the other
+        # hyperparameters as --flags.
         hyperparameters={
             "sagemaker_program": "train.py",
             "sagemaker_submit_directory": spec.code_uris[TRAIN_CODE],
@@ -528,50 +579,58 @@ def _train_step(context, preprocess):
             for split in ("train", "validation")
         ]
     )
-    return TrainingStep(name="Train", step_args=step_args, cache_config=_cache(enabled=True), retry_policies=_retry_policies())
+    return TrainingStep(
+        name="Train",
+        step_args=step_args,
+        # Safe to reuse: its inputs are per-execution outputs, written once.
+        cache_config=_cache(enabled=True),
+        retry_policies=_retry_policies(),
+    )
 
 
-def _evaluate_step(context, preprocess, train):
+def _evaluate_step(build: _Build, preprocess: Any, train: Any) -> tuple[Any, Any]:
+    """Score the model on the test split; evaluation.json becomes the EvaluationReport property file."""
     from sagemaker.core.workflow.properties import PropertyFile
 
-    spec = context.spec
+    spec = build.spec
     report = PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
     step = _script_step(
-        context,
+        build,
         "Evaluate",
         EVALUATE_CODE,
         inputs=[
             _s3_input("model", train.properties.ModelArtifacts.S3ModelArtifacts, f"{_PROCESSING}/input/model"),
             _s3_input("test", _split_uri(preprocess, "test"), f"{_PROCESSING}/input/test"),
         ],
-        outputs=[_s3_output("evaluation", context.output_uri("evaluate"), f"{_PROCESSING}/output/evaluation")],
+        outputs=[_s3_output("evaluation", build.output_uri("evaluate"), f"{_PROCESSING}/output/evaluation")],
         arguments=[
             "--model-name", spec.model_name,
             "--problem", spec.problem,
             "--metric", spec.metric,
-            "--threshold", context.parameters.threshold.to_string(),
+            "--threshold", build.parameters.threshold.to_string(),
         ],  # fmt: skip
         property_files=[report],
-        # Safe to reuse: its inputs are the per-execution outputs of the steps before it.
+        # Safe to reuse: its inputs are per-execution outputs, written once.
         cache_config=_cache(enabled=True),
     )
     return step, report
 
 
-def _quality_gate(context, preprocess, train, evaluate, report):
+def _quality_gate(build: _Build, preprocess: Any, train: Any, evaluate: Any, report: Any) -> Any:
     """Register the model (and its data-quality baseline) only if the gated metric is good enough."""
     from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo, ConditionLessThanOrEqualTo
     from sagemaker.core.workflow.functions import Join, JsonGet
     from sagemaker.mlops.workflow.condition_step import ConditionStep
     from sagemaker.mlops.workflow.fail_step import FailStep
 
-    spec = context.spec
-    threshold = context.parameters.threshold
-    maximize = spec.direction == problem_types.MAXIMIZE
+    spec = build.spec
+    threshold = build.parameters.threshold
+    maximize = spec.direction == step_contract.MAXIMIZE
     metric_value = JsonGet(step_name=evaluate.name, property_file=report, json_path=f"metrics.{spec.metric}.value")
     comparison = ConditionGreaterThanOrEqualTo if maximize else ConditionLessThanOrEqualTo
     evaluation_dir = evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"].S3Output.S3Uri
-    baseline = _baseline_step(context, preprocess)
+    baseline = _baseline_step(build, preprocess)
+    register = _register_step(build, train, baseline, Join(on="/", values=[evaluation_dir, "evaluation.json"]))
     failure = FailStep(
         name="QualityGateFailed",
         error_message=Join(
@@ -589,33 +648,30 @@ def _quality_gate(context, preprocess, train, evaluate, report):
     return ConditionStep(
         name="CheckQuality",
         conditions=[comparison(left=metric_value, right=threshold)],
-        if_steps=[
-            baseline,
-            _register_step(context, train, baseline, Join(on="/", values=[evaluation_dir, "evaluation.json"])),
-        ],
+        if_steps=[baseline, register],
         else_steps=[failure],
     )
 
 
-def _baseline_step(context, preprocess):
+def _baseline_step(build: _Build, preprocess: Any) -> Any:
     """Compute the data-quality baseline of the training features with the Model Monitor analyzer."""
     from sagemaker.core.model_monitor.dataset_format import DatasetFormat
     from sagemaker.mlops.workflow.check_job_config import CheckJobConfig
     from sagemaker.mlops.workflow.quality_check_step import DataQualityCheckConfig, QualityCheckStep
 
-    spec = context.spec
+    spec = build.spec
     check_job = CheckJobConfig(
         role=spec.role_arn,
         instance_count=1,
-        instance_type=context.parameters.processing_instance_type,
+        instance_type=build.parameters.processing_instance_type,
         volume_size_in_gb=VOLUME_SIZE_GB,
         volume_kms_key=spec.kms_key_arn,
         output_kms_key=spec.kms_key_arn,
         max_runtime_in_seconds=MAX_RUNTIME_SECONDS,
-        sagemaker_session=context.session,
+        sagemaker_session=build.session,
         # QualityCheckStep copies its network config into the request as it is (sagemaker-mlops
         # 1.27), so it gets the request's dict form; a NetworkConfig object is not JSON.
-        network_config=context.network._to_request_dict(),
+        network_config=build.network._to_request_dict(),
     )
     return QualityCheckStep(
         name="DataQualityBaseline",
@@ -633,21 +689,22 @@ def _baseline_step(context, preprocess):
     )
 
 
-def _register_step(context, train, baseline, report_uri):
+def _register_step(build: _Build, train: Any, baseline: Any, report_uri: Any) -> Any:
     """Register the trained model as a PendingManualApproval version with its metrics."""
     from sagemaker.core.drift_check_baselines import DriftCheckBaselines
     from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
     from sagemaker.mlops.workflow.model_step import ModelStep
     from sagemaker.serve.model_builder import ModelBuilder
 
-    spec = context.spec
+    spec = build.spec
     model = ModelBuilder(
-        image_uri=context.serving_image,
+        image_uri=build.serving_image,
         s3_model_data_url=train.properties.ModelArtifacts.S3ModelArtifacts,
         role_arn=spec.role_arn,
-        sagemaker_session=context.session,
+        sagemaker_session=build.session,
         # The default ({"auto": False}) makes register() look up the session's bucket in S3.
         dependencies=None,
+        # The serving container unpacks the training bundle and imports train.py's hooks.
         env_vars={
             "SAGEMAKER_PROGRAM": "train.py",
             "SAGEMAKER_SUBMIT_DIRECTORY": spec.code_uris[TRAIN_CODE],
@@ -655,10 +712,10 @@ def _register_step(context, train, baseline, report_uri):
         },
     )
 
-    def json_source(uri):
+    def json_source(uri: Any) -> Any:
         return MetricsSource(content_type="application/json", s3_uri=uri)
 
-    properties = baseline.properties
+    baseline_files = baseline.properties
     step_args = model.register(
         model_package_group_name=spec.model_package_group_name,
         content_types=["text/csv"],
@@ -666,12 +723,17 @@ def _register_step(context, train, baseline, report_uri):
         approval_status=PENDING_MANUAL_APPROVAL,
         model_metrics=ModelMetrics(
             model_statistics=json_source(report_uri),
-            model_data_statistics=json_source(properties.CalculatedBaselineStatistics),
-            model_data_constraints=json_source(properties.CalculatedBaselineConstraints),
+            model_data_statistics=json_source(baseline_files.CalculatedBaselineStatistics),
+            model_data_constraints=json_source(baseline_files.CalculatedBaselineConstraints),
         ),
         drift_check_baselines=DriftCheckBaselines(
-            model_data_statistics=json_source(properties.BaselineUsedForDriftCheckStatistics),
-            model_data_constraints=json_source(properties.BaselineUsedForDriftCheckConstraints),
+            model_data_statistics=json_source(baseline_files.BaselineUsedForDriftCheckStatistics),
+            model_data_constraints=json_source(baseline_files.BaselineUsedForDriftCheckConstraints),
         ),
     )
-    return ModelStep(name="RegisterModel", step_args=step_args, retry_policies=_retry_policies(include_job_errors=False))
+    return ModelStep(
+        name="RegisterModel",
+        step_args=step_args,
+        # A job retry policy is not allowed on a register step.
+        retry_policies=_retry_policies(include_job_errors=False),
+    )

@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.steps import problem_types
+from pipelines.steps import step_contract
 
 STEPS_DIR = Path(__file__).resolve().parent / "steps"
 
@@ -32,7 +32,7 @@ def write_sample_dataset(problem: str, folder: Path) -> Path:
     """Write scikit-learn's bundled dataset for ``problem`` as ``data.csv`` with a ``target`` column."""
     from sklearn.datasets import load_breast_cancer, load_diabetes
 
-    loader = load_breast_cancer if problem == problem_types.CLASSIFICATION else load_diabetes
+    loader = load_breast_cancer if problem == step_contract.CLASSIFICATION else load_diabetes
     frame = loader(as_frame=True).frame
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "data.csv"
@@ -66,7 +66,7 @@ def run_locally(
 
     Args:
         problem: ``classification`` or ``regression``.
-        algorithm: An algorithm allowed for the problem (see ``problem_types.ALGORITHMS``).
+        algorithm: An algorithm allowed for the problem (see ``step_contract.ALGORITHMS``).
         metric: The gated metric, e.g. ``auc`` or ``rmse``.
         direction: ``maximize`` or ``minimize``; must match the metric.
         threshold: The quality threshold the metric is judged against.
@@ -82,7 +82,7 @@ def run_locally(
         ValueError: the problem/algorithm/metric/direction combination cannot work.
         LocalRunError: a step failed.
     """
-    problem_types.check_model_choice(problem, algorithm, metric, direction)
+    step_contract.check_model_choice(problem, algorithm, metric, direction)
     work = Path(workdir)
     if dataset is None:
         raw_dir = write_sample_dataset(problem, work / "raw").parent

@@ -23,7 +23,7 @@ from policy.framework import (
 )
 from policy.rules import RULES
 
-__all__ = ["RULES", "Violation", "Waiver", "evaluate", "rule_findings", "rules_table"]
+__all__ = ["RULES", "Violation", "Waiver", "evaluate", "rules_table"]
 
 
 def evaluate(resources: Sequence[Mapping[str, Any]], environment: str, waivers: Sequence[Waiver] = (), *,
@@ -61,12 +61,12 @@ def evaluate(resources: Sequence[Mapping[str, Any]], environment: str, waivers: 
                                  resource_type=resource.type),
                        waivers, today)
         for rule in rules
-        for resource, message in rule_findings(rule, stack, context)
+        for resource, message in _findings(rule, stack, context)
     ]
     return sorted(violations, key=lambda v: (v.rule, v.resource, v.message))
 
 
-def rule_findings(rule: Rule, stack: Stack, context: Context) -> Iterable[tuple[Resource, str]]:
+def _findings(rule: Rule, stack: Stack, context: Context) -> Iterable[tuple[Resource, str]]:
     """(resource, message) for every problem `rule` finds in `stack`."""
     if rule.check_stack is not None:
         yield from rule.check_stack(stack, context)

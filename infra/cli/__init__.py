@@ -6,6 +6,7 @@ import typer
 
 from infra.cli.catalog import migration_app, model_app
 from infra.cli.plan import plan
+from infra.cli.policy import policy_app
 from infra.devstacks_cli import dev_app
 from pipelines.delivery.cli import register as register_delivery
 
@@ -20,6 +21,7 @@ app.command()(plan)
 app.add_typer(model_app, name="model")
 app.add_typer(migration_app, name="migration")
 app.add_typer(dev_app, name="dev")
+app.add_typer(policy_app, name="policy")
 register_delivery(app)
 
 

@@ -18,6 +18,8 @@ pipeline's condition step and by the promotion tooling, has exactly this shape (
                         "threshold": 0.8, "value": 0.91}}
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import math
@@ -37,11 +39,9 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-import problem_types
+import step_contract
 
-MODEL_FILENAME = "model.joblib"
 MODEL_ARCHIVE = "model.tar.gz"
-TARGET = "target"
 DECIMALS = 6
 
 
@@ -49,17 +49,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line; defaults match the SageMaker processing container."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-name", required=True, help="catalog name, recorded in the report")
-    parser.add_argument("--problem", required=True, choices=problem_types.PROBLEMS)
+    parser.add_argument("--problem", required=True, choices=step_contract.PROBLEMS)
     parser.add_argument("--metric", required=True, help="the metric the quality gate compares")
     parser.add_argument("--threshold", type=float, required=True)
     parser.add_argument("--model-dir", default="/opt/ml/processing/input/model")
     parser.add_argument("--test-dir", default="/opt/ml/processing/input/test")
     parser.add_argument("--output-dir", default="/opt/ml/processing/output/evaluation")
     args = parser.parse_args(argv)
-    if args.metric not in problem_types.METRIC_DIRECTIONS[args.problem]:
+    if args.metric not in step_contract.METRIC_DIRECTIONS[args.problem]:
         parser.error(
             f"--metric {args.metric!r} is not reported for a {args.problem} problem; "
-            f"use one of {', '.join(problem_types.METRIC_DIRECTIONS[args.problem])}"
+            f"use one of {', '.join(step_contract.METRIC_DIRECTIONS[args.problem])}"
         )
     return args
 
@@ -67,17 +67,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def load_model(location: Path):
     """Load the model from a ``model.tar.gz``, a ``model.joblib``, or a folder holding either."""
     if location.is_dir():
-        for name in (MODEL_ARCHIVE, MODEL_FILENAME):
+        for name in (MODEL_ARCHIVE, step_contract.MODEL_FILENAME):
             if (location / name).is_file():
                 return load_model(location / name)
-        raise SystemExit(f"evaluate: neither {MODEL_ARCHIVE} nor {MODEL_FILENAME} in {location}")
+        raise SystemExit(f"evaluate: neither {MODEL_ARCHIVE} nor {step_contract.MODEL_FILENAME} in {location}")
     if location.name.endswith(".tar.gz"):
         # Read the one member in place: nothing from the archive is written to disk.
         with tarfile.open(location, "r:gz") as archive:
             for member in archive.getmembers():
-                if member.isfile() and Path(member.name).name == MODEL_FILENAME:
+                if member.isfile() and Path(member.name).name == step_contract.MODEL_FILENAME:
                     return joblib.load(archive.extractfile(member))
-        raise SystemExit(f"evaluate: {location} does not contain {MODEL_FILENAME}")
+        raise SystemExit(f"evaluate: {location} does not contain {step_contract.MODEL_FILENAME}")
     if location.is_file():
         return joblib.load(location)
     raise SystemExit(f"evaluate: no model at {location}")
@@ -118,9 +118,9 @@ def evaluation_report(
 ) -> dict:
     """The evaluation.json document: every metric of the problem type, the gated one, its verdict."""
     metrics = {
-        name: {"value": round(float(scores[name]), DECIMALS)} for name in problem_types.METRIC_DIRECTIONS[problem]
+        name: {"value": round(float(scores[name]), DECIMALS)} for name in step_contract.METRIC_DIRECTIONS[problem]
     }
-    direction = problem_types.METRIC_DIRECTIONS[problem][metric]
+    direction = step_contract.METRIC_DIRECTIONS[problem][metric]
     value = metrics[metric]["value"]
     threshold = round(threshold, DECIMALS)
     return {
@@ -131,7 +131,7 @@ def evaluation_report(
             "direction": direction,
             "threshold": threshold,
             # Judged on the rounded value: the condition step reads the same number from the file.
-            "passed": problem_types.meets_threshold(value, threshold, direction),
+            "passed": step_contract.meets_threshold(value, threshold, direction),
         },
         "metrics": metrics,
         "dataset": {"test_rows": test_rows},
@@ -143,8 +143,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     model = load_model(Path(args.model_dir))
     test = pd.read_csv(Path(args.test_dir) / "test.csv")
-    features, target = test.drop(columns=[TARGET]), test[TARGET]
-    score = classification_scores if args.problem == problem_types.CLASSIFICATION else regression_scores
+    features, target = test.drop(columns=[step_contract.TARGET]), test[step_contract.TARGET]
+    score = classification_scores if args.problem == step_contract.CLASSIFICATION else regression_scores
     report = evaluation_report(
         args.model_name, args.problem, args.metric, args.threshold, score(model, features, target), len(test)
     )

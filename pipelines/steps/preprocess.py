@@ -18,39 +18,41 @@ training), and writes::
                                                  data-quality baseline for Model Monitor
 """
 
+from __future__ import annotations
+
 import argparse
 from pathlib import Path
 
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-import problem_types
+import step_contract
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line; defaults match the SageMaker processing container."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--problem", required=True, choices=problem_types.PROBLEMS)
+    parser.add_argument("--problem", required=True, choices=step_contract.PROBLEMS)
     parser.add_argument("--input-dir", default="/opt/ml/processing/input/raw")
     parser.add_argument("--output-dir", default="/opt/ml/processing/output")
-    parser.add_argument("--target", default="target", help="name of the label column")
     parser.add_argument("--test-size", type=float, default=0.2)
     parser.add_argument("--validation-size", type=float, default=0.2)
     parser.add_argument("--random-state", type=int, default=42)
     return parser.parse_args(argv)
 
 
-def read_raw(input_dir: Path, target: str) -> pd.DataFrame:
+def read_raw(input_dir: Path) -> pd.DataFrame:
     """Read and concatenate every CSV under ``input_dir`` in a stable (sorted) order."""
     files = sorted(path for path in input_dir.rglob("*.csv") if path.is_file())
     if not files:
         raise SystemExit(f"preprocess: no *.csv file under {input_dir}; upload the training data there")
     frame = pd.concat([pd.read_csv(path) for path in files], ignore_index=True)
-    if target not in frame.columns:
+    if step_contract.TARGET not in frame.columns:
         raise SystemExit(
-            f"preprocess: the data has no {target!r} column (columns: {', '.join(map(str, frame.columns))})"
+            f"preprocess: the data has no {step_contract.TARGET!r} column "
+            f"(columns: {', '.join(map(str, frame.columns))})"
         )
-    features = frame.drop(columns=[target])
+    features = frame.drop(columns=[step_contract.TARGET])
     not_numeric = [str(name) for name in features.columns if not pd.api.types.is_numeric_dtype(features[name])]
     if not_numeric:
         raise SystemExit(
@@ -64,10 +66,10 @@ def split(frame: pd.DataFrame, args: argparse.Namespace) -> tuple[pd.DataFrame, 
     """Split into train, validation and test with a fixed seed; stratified for classification."""
 
     def stratify(part: pd.DataFrame) -> pd.Series | None:
-        return part[args.target] if args.problem == problem_types.CLASSIFICATION else None
+        return part[step_contract.TARGET] if args.problem == step_contract.CLASSIFICATION else None
 
-    if args.problem == problem_types.CLASSIFICATION:
-        counts = frame[args.target].value_counts()
+    if args.problem == step_contract.CLASSIFICATION:
+        counts = frame[step_contract.TARGET].value_counts()
         too_small = counts[counts < 3]
         if not too_small.empty:
             raise SystemExit(
@@ -89,15 +91,15 @@ def split(frame: pd.DataFrame, args: argparse.Namespace) -> tuple[pd.DataFrame, 
 def main(argv: list[str] | None = None) -> None:
     """Run the preprocess step."""
     args = parse_args(argv)
-    raw = read_raw(Path(args.input_dir), args.target)
-    labelled = raw.dropna(subset=[args.target])
+    raw = read_raw(Path(args.input_dir))
+    labelled = raw.dropna(subset=[step_contract.TARGET])
     train, validation, test = split(labelled, args)
 
-    feature_names = [name for name in labelled.columns if name != args.target]
+    feature_names = [name for name in labelled.columns if name != step_contract.TARGET]
     medians = train[feature_names].median()
     output_dir = Path(args.output_dir)
     for name, part in (("train", train), ("validation", validation), ("test", test)):
-        filled = part[[args.target, *feature_names]].fillna(medians)
+        filled = part[[step_contract.TARGET, *feature_names]].fillna(medians)
         (output_dir / name).mkdir(parents=True, exist_ok=True)
         filled.to_csv(output_dir / name / f"{name}.csv", index=False)
         if name == "train":

@@ -15,6 +15,8 @@ the estimator), so the endpoint accepts raw feature rows. The same file serves t
 scikit-learn serving container imports it and calls ``model_fn`` and ``predict_fn``.
 """
 
+from __future__ import annotations
+
 import argparse
 import os
 from pathlib import Path
@@ -33,16 +35,13 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-import problem_types
-
-MODEL_FILENAME = "model.joblib"
-TARGET = "target"
+import step_contract
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse hyperparameters and folders; folder defaults come from the SageMaker environment."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--problem", required=True, choices=problem_types.PROBLEMS)
+    parser.add_argument("--problem", required=True, choices=step_contract.PROBLEMS)
     parser.add_argument("--algorithm", required=True)
     parser.add_argument("--n-estimators", type=int, default=100, help="trees (gradient boosting, random forest)")
     parser.add_argument("--learning-rate", type=float, default=0.1, help="gradient boosting")
@@ -56,10 +55,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--validation", default=os.environ.get("SM_CHANNEL_VALIDATION", "/opt/ml/input/data/validation")
     )
     args = parser.parse_args(argv)
-    if args.algorithm not in problem_types.ALGORITHMS[args.problem]:
+    if args.algorithm not in step_contract.ALGORITHMS[args.problem]:
         parser.error(
             f"--algorithm {args.algorithm!r} does not fit a {args.problem} problem; "
-            f"use one of {', '.join(problem_types.ALGORITHMS[args.problem])}"
+            f"use one of {', '.join(step_contract.ALGORITHMS[args.problem])}"
         )
     return args
 
@@ -69,7 +68,7 @@ def build_model(args: argparse.Namespace) -> Pipeline:
     trees = {"n_estimators": args.n_estimators, "random_state": args.random_state}
     if args.max_depth is not None:
         trees["max_depth"] = args.max_depth
-    classification = args.problem == problem_types.CLASSIFICATION
+    classification = args.problem == step_contract.CLASSIFICATION
     if args.algorithm == "gradient-boosting":
         booster = GradientBoostingClassifier if classification else GradientBoostingRegressor
         estimator = booster(learning_rate=args.learning_rate, **trees)
@@ -91,7 +90,7 @@ def build_model(args: argparse.Namespace) -> Pipeline:
 def read_split(folder: Path, name: str) -> tuple[pd.DataFrame, pd.Series]:
     """Features and target of one split written by the preprocess step."""
     frame = pd.read_csv(folder / f"{name}.csv")
-    return frame.drop(columns=[TARGET]), frame[TARGET]
+    return frame.drop(columns=[step_contract.TARGET]), frame[step_contract.TARGET]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -103,19 +102,19 @@ def main(argv: list[str] | None = None) -> None:
     validation_dir = Path(args.validation)
     if (validation_dir / "validation.csv").is_file():
         validation_features, validation_target = read_split(validation_dir, "validation")
-        score_name = "accuracy" if args.problem == problem_types.CLASSIFICATION else "r2"
+        score_name = "accuracy" if args.problem == step_contract.CLASSIFICATION else "r2"
         # One "name=value" line, easy to pick up with a training-job metric definition.
         print(f"validation_{score_name}={model.score(validation_features, validation_target):.6f}")
 
     model_dir = Path(args.model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, model_dir / MODEL_FILENAME)
-    print(f"train: {args.algorithm} {args.problem} model saved to {model_dir / MODEL_FILENAME}")
+    joblib.dump(model, model_dir / step_contract.MODEL_FILENAME)
+    print(f"train: {args.algorithm} {args.problem} model saved to {model_dir / step_contract.MODEL_FILENAME}")
 
 
 def model_fn(model_dir: str) -> Pipeline:
     """Serving hook: load the model the training job saved."""
-    return joblib.load(Path(model_dir) / MODEL_FILENAME)
+    return joblib.load(Path(model_dir) / step_contract.MODEL_FILENAME)
 
 
 def predict_fn(input_data, model: Pipeline) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from policy.framework import EVERYWHERE, PROD_ONLY, Context, Resource, as_list, resource_rule, show
-from policy.rules.policy_documents import Statement, findings, statements, InvalidDocument
+from policy.rules.policy_documents import InvalidDocument, Statement, findings, statements
 from policy.rules.protection import protected_in_prod_rule
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"

@@ -22,6 +22,7 @@ VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 
@@ -71,18 +72,24 @@ def default_security_group_closed(stack: Stack, context: Context) -> Iterator[tu
 
 @resource_rule(
     id="vpc-security-group-no-public-ingress",
-    title="Security groups allow no ingress from 0.0.0.0/0 or ::/0",
+    title="Security groups and ingress rules allow no traffic from 0.0.0.0/0 or ::/0",
     severity="critical",
     anchors=("AwsSolutions-EC23", "CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277", "SecurityHub EC2.18",
              "SecurityHub EC2.19", "aws-ec2-securitygroup-disallow-public-internet-ingress"),
     mandatory_in=EVERYWHERE,
-    types=(SECURITY_GROUP, DEFAULT_SECURITY_GROUP),
+    types=(SECURITY_GROUP, DEFAULT_SECURITY_GROUP, INGRESS_RULE),
 )
 def no_public_ingress(resource: Resource, context: Context) -> Iterator[str]:
-    for index, rule in enumerate(_rules(resource, "ingress")):
-        cidrs = [*as_list(rule.get("cidrBlocks")), *as_list(rule.get("ipv6CidrBlocks"))]
-        if anywhere := [cidr for cidr in cidrs if cidr in ANYWHERE]:
-            yield (f"ingress[{index}] (ports {show(rule.get('fromPort'))}-{show(rule.get('toPort'))}) is open to "
+    # Inline rules (cidrBlocks/ipv6CidrBlocks) or a standalone rule resource (cidrIpv4/cidrIpv6).
+    if resource.type == INGRESS_RULE:
+        labelled = [("the rule", resource.inputs, ("cidrIpv4", "cidrIpv6"))]
+    else:
+        labelled = [(f"ingress[{index}]", rule, ("cidrBlocks", "ipv6CidrBlocks"))
+                    for index, rule in enumerate(_rules(resource, "ingress"))]
+    for label, rule, keys in labelled:
+        anywhere = [cidr for key in keys for cidr in as_list(rule.get(key)) if cidr in ANYWHERE]
+        if anywhere:
+            yield (f"{label} (ports {show(rule.get('fromPort'))}-{show(rule.get('toPort'))}) is open to "
                    f"{', '.join(anywhere)}; allow only the VPC CIDR or named security groups")
 
 
@@ -101,15 +108,16 @@ def subnet_no_public_ip(resource: Resource, context: Context) -> Iterator[str]:
 
 @resource_rule(
     id="vpc-security-group-descriptions",
-    title="Security groups and their rules have descriptions",
+    title="Security groups and their rules (inline or standalone) have descriptions",
     severity="low",
     anchors=("AwsSolutions-EC27", "CKV_AWS_23", "aws-ec2-securitygroup-missing-description"),
     mandatory_in=NOWHERE,
-    types=(SECURITY_GROUP,),
+    types=(SECURITY_GROUP, INGRESS_RULE),
 )
 def security_group_descriptions(resource: Resource, context: Context) -> Iterator[str]:
     if resource.inputs.get("description") in (None, "", PULUMI_DEFAULT_DESCRIPTION):
-        yield "add a description saying what the group protects"
+        subject = "rule allows" if resource.type == INGRESS_RULE else "group protects"
+        yield f"add a description saying what the {subject}"
     for direction in ("ingress", "egress"):
         for index, rule in enumerate(_rules(resource, direction)):
             if not rule.get("description"):

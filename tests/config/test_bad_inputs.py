@@ -182,6 +182,8 @@ CASES: list[Case | Any] = [
     C("stack-kms-window-short", "a 6-day key deletion window", DEV, config("mlops:protection/kmsDeletionWindowDays", 6), "mlops:protection.kmsDeletionWindowDays", "7-30"),
     C("stack-capture-without-data", "a monitoring schedule without data capture", TEST, config("mlops:monitoring/dataCapture", False), "mlops:monitoring", "dataCapture", stack="test"),
     C("stack-unknown-schedule", "a monitoring schedule that does not exist", TEST, config("mlops:monitoring/schedule", "weekly"), "mlops:monitoring.schedule", "off, daily, hourly", stack="test"),
+    C("stack-serverless-capture", "data capture on serverless endpoints", DEV, config("mlops:monitoring/dataCapture", True), "mlops:monitoring.dataCapture", "false with mlops:serving.mode serverless"),
+    C("stack-serverless-challenger", "a challenger on serverless endpoints", DEV, config("mlops:serving/challenger", True), "mlops:serving.challenger", "false with mlops:serving.mode serverless"),
     C("stack-readers-outside-dev", "registry readers granted by test", TEST, config("mlops:registry/readerAccounts", ["777788889999"]), "mlops:registry.readerAccounts", "outside dev", stack="test"),
     C("stack-personal-outside-dev", "personal settings in the test stack", TEST, config("mlops:personal", {"owner": "alice"}), "mlops:personal", "mlops:environment: dev", stack="test"),
     C("stack-personal-wrong-owner", "dev-alice's file naming bob as owner", "stacks/Pulumi.dev-alice.yaml", config("mlops:personal", {"owner": "bob"}), "mlops:personal.owner", "alice", stack="dev-alice", source=DEV),

@@ -27,7 +27,8 @@ def test_step_code_ships_the_scripts_as_they_are_on_disk():
     codes = {code.name: code for code in step_code()}
 
     assert tuple(codes) == CODE_NAMES
-    for name, filename in (("preprocess", "preprocess.py"), ("evaluate", "evaluate.py"), ("problem-types", "problem_types.py")):
+    scripts = {"preprocess": "preprocess.py", "evaluate": "evaluate.py", "step-contract": "step_contract.py"}
+    for name, filename in scripts.items():
         assert codes[name].filename == filename
         assert codes[name].content == (STEPS_DIR / filename).read_bytes()
     for code in codes.values():
@@ -43,17 +44,17 @@ def test_training_bundle_holds_the_entry_point_and_the_shared_module():
     with tarfile.open(fileobj=io.BytesIO(bundle.content), mode="r:gz") as archive:
         members = {member.name: archive.extractfile(member).read() for member in archive.getmembers()}
     assert members == {
-        "problem_types.py": (STEPS_DIR / "problem_types.py").read_bytes(),
+        "step_contract.py": (STEPS_DIR / "step_contract.py").read_bytes(),
         "train.py": (STEPS_DIR / "train.py").read_bytes(),
     }
     assert step_code() == step_code()
 
 
 def test_bundle_bytes_depend_only_on_file_names_and_contents():
-    files = {"train.py": b"print('train')\n", "problem_types.py": b"X = 1\n"}
+    files = {"train.py": b"print('train')\n", "step_contract.py": b"X = 1\n"}
 
     assert source_bundle(files) == source_bundle(dict(reversed(list(files.items()))))
-    assert source_bundle(files) != source_bundle({**files, "problem_types.py": b"X = 2\n"})
+    assert source_bundle(files) != source_bundle({**files, "step_contract.py": b"X = 2\n"})
 
 
 def test_bundle_of_large_files_is_valid_gzip():

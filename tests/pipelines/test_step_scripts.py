@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipelines.local_run import LocalRunError, run_locally
-from pipelines.steps import problem_types
+from pipelines.steps import step_contract
 
 STEPS_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "steps"
 REPORT_KEYS = {"model_name", "primary_metric", "metrics", "dataset"}
@@ -44,6 +44,10 @@ def regression_run(local_runs) -> tuple[dict, Path]:
     return local_runs["demand-forecast"]
 
 
+def read_split(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / name / f"{name}.csv")
+
+
 def run_script(script: str, *args: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(STEPS_DIR / script), *args], capture_output=True, text=True, env=env, check=False
@@ -60,7 +64,7 @@ def test_evaluation_json_has_the_agreed_shape(run, request):
     assert written == json.dumps(report, indent=2, sort_keys=True) + "\n"
     assert set(report) == REPORT_KEYS
     assert set(report["primary_metric"]) == PRIMARY_KEYS
-    assert set(report["metrics"]) == set(problem_types.METRIC_DIRECTIONS[problem])
+    assert set(report["metrics"]) == set(step_contract.METRIC_DIRECTIONS[problem])
     assert all(set(entry) == {"value"} for entry in report["metrics"].values())
     values = [entry["value"] for entry in report["metrics"].values()]
     assert all(isinstance(value, float) and round(value, 6) == value for value in values)
@@ -113,12 +117,12 @@ def test_regression_model_scores_sensibly_on_diabetes_but_misses_a_strict_gate(r
     ],
 )
 def test_threshold_is_inclusive_in_the_metric_direction(value, threshold, direction, passed):
-    assert problem_types.meets_threshold(value, threshold, direction) is passed
+    assert step_contract.meets_threshold(value, threshold, direction) is passed
 
 
 def test_preprocess_writes_stratified_splits_and_a_feature_baseline(classification_run):
     _, workdir = classification_run
-    splits = {name: pd.read_csv(workdir / "preprocess" / name / f"{name}.csv") for name in ("train", "validation", "test")}
+    splits = {name: read_split(workdir / "preprocess", name) for name in ("train", "validation", "test")}
     baseline = pd.read_csv(workdir / "preprocess" / "baseline" / "baseline.csv")
     raw = pd.read_csv(workdir / "raw" / "data.csv")
 
@@ -144,12 +148,13 @@ def test_preprocess_drops_unlabelled_rows_and_fills_gaps_with_training_medians(t
     frame.to_csv(raw / "part-1.csv", index=False)
 
     completed = run_script(
-        "preprocess.py", "--problem", "classification", "--input-dir", str(raw), "--output-dir", str(tmp_path / "out"),
+        "preprocess.py", "--problem", "classification",
+        "--input-dir", str(raw), "--output-dir", str(tmp_path / "out"),
         env=subprocess_env,
     )  # fmt: skip
 
     assert completed.returncode == 0, completed.stderr
-    splits = {name: pd.read_csv(tmp_path / "out" / name / f"{name}.csv") for name in ("train", "validation", "test")}
+    splits = {name: read_split(tmp_path / "out", name) for name in ("train", "validation", "test")}
     combined = pd.concat(splits.values()).set_index("row").sort_index()
     assert sorted(combined.index) == [i for i in range(rows) if i not in unlabelled]
     assert not combined.isna().any().any()
@@ -159,13 +164,15 @@ def test_preprocess_drops_unlabelled_rows_and_fills_gaps_with_training_medians(t
 
 
 def test_serving_hooks_load_the_model_and_score_raw_rows(classification_run, subprocess_env):
+    """The serving container calls model_fn, then predict_fn with the decoded CSV rows (a numpy array)."""
     _, workdir = classification_run
     rows = pd.read_csv(workdir / "preprocess" / "test" / "test.csv").drop(columns=["target"]).head(3)
     probe = (
-        "import json, sys, numpy as np, train\n"
+        "import json, numpy as np, pandas as pd, train\n"
         f"model = train.model_fn({str(workdir / 'model')!r})\n"
         f"rows = np.array({rows.values.tolist()!r})\n"
-        "print(json.dumps(train.predict_fn(rows, model).tolist()))\n"
+        "expected = model.predict_proba(pd.DataFrame(rows, columns=model.feature_names_in_))[:, 1]\n"
+        "print(json.dumps([train.predict_fn(rows, model).tolist(), expected.tolist()]))\n"
     )
 
     completed = subprocess.run(
@@ -173,9 +180,10 @@ def test_serving_hooks_load_the_model_and_score_raw_rows(classification_run, sub
     )
 
     assert completed.returncode == 0, completed.stderr
-    scores = json.loads(completed.stdout)
+    scores, positive_class_probabilities = json.loads(completed.stdout)
+    assert scores == positive_class_probabilities
     assert len(scores) == 3
-    assert all(0.0 <= score <= 1.0 for score in scores)
+    assert all(0.0 < score < 1.0 for score in scores)
 
 
 def test_local_run_rejects_an_algorithm_that_does_not_fit_the_problem(tmp_path):

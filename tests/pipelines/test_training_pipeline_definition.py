@@ -79,7 +79,12 @@ def test_pipeline_has_the_expected_steps_and_branches(definitions):
     top = [(step["Name"], step["Type"]) for step in definition["Steps"]]
     gate = all_steps(definition)["CheckQuality"]["Arguments"]
 
-    assert top == [("Preprocess", "Processing"), ("Train", "Training"), ("Evaluate", "Processing"), ("CheckQuality", "Condition")]
+    assert top == [
+        ("Preprocess", "Processing"),
+        ("Train", "Training"),
+        ("Evaluate", "Processing"),
+        ("CheckQuality", "Condition"),
+    ]
     assert [(step["Name"], step["Type"]) for step in gate["IfSteps"]] == [
         ("DataQualityBaseline", "QualityCheck"),
         ("RegisterModel", "RegisterModel"),
@@ -90,11 +95,11 @@ def test_pipeline_has_the_expected_steps_and_branches(definitions):
 def test_parameters_default_to_the_spec(definitions):
     parameters = {parameter["Name"]: parameter for parameter in definitions["churn"]["Parameters"]}
 
-    assert parameters == {
-        "InputDataUri": {"Name": "InputDataUri", "Type": "String", "DefaultValue": "s3://mlops-dev-raw/models/churn/"},
-        "ProcessingInstanceType": {"Name": "ProcessingInstanceType", "Type": "String", "DefaultValue": "ml.m5.large"},
-        "TrainingInstanceType": {"Name": "TrainingInstanceType", "Type": "String", "DefaultValue": "ml.m5.xlarge"},
-        "QualityThreshold": {"Name": "QualityThreshold", "Type": "Float", "DefaultValue": 0.8},
+    assert {name: (p["Type"], p["DefaultValue"]) for name, p in parameters.items()} == {
+        "InputDataUri": ("String", "s3://mlops-dev-raw/models/churn/"),
+        "ProcessingInstanceType": ("String", "ml.m5.large"),
+        "TrainingInstanceType": ("String", "ml.m5.xlarge"),
+        "QualityThreshold": ("Float", 0.8),
     }
     preprocess = all_steps(definitions["churn"])["Preprocess"]["Arguments"]
     raw_input = next(i for i in preprocess["ProcessingInputs"] if i["InputName"] == "raw")
@@ -103,18 +108,20 @@ def test_parameters_default_to_the_spec(definitions):
 
 @pytest.mark.parametrize(
     ("spec_id", "condition_type", "path"),
-    [("churn", "GreaterThanOrEqualTo", "metrics.auc.value"), ("demand-forecast", "LessThanOrEqualTo", "metrics.rmse.value")],
+    [
+        ("churn", "GreaterThanOrEqualTo", "metrics.auc.value"),
+        ("demand-forecast", "LessThanOrEqualTo", "metrics.rmse.value"),
+    ],
 )
 def test_quality_gate_compares_the_metric_in_its_direction(definitions, spec_id, condition_type, path):
     gate = all_steps(definitions[spec_id])["CheckQuality"]["Arguments"]
     evaluate = all_steps(definitions[spec_id])["Evaluate"]
+    report = {"Get": "Steps.Evaluate.PropertyFiles.EvaluationReport"}
 
     assert gate["Conditions"] == [
         {
             "Type": condition_type,
-            "LeftValue": {
-                "Std:JsonGet": {"PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.EvaluationReport"}, "Path": path}
-            },
+            "LeftValue": {"Std:JsonGet": {"PropertyFile": report, "Path": path}},
             "RightValue": {"Get": "Parameters.QualityThreshold"},
         }
     ]
@@ -126,7 +133,9 @@ def test_quality_gate_compares_the_metric_in_its_direction(definitions, spec_id,
 def test_failed_gate_explains_itself(definitions):
     message = all_steps(definitions["demand-forecast"])["QualityGateFailed"]["Arguments"]["ErrorMessage"]["Std:Join"]
 
-    assert message["Values"][0] == "Model demand-forecast: rmse on the test split is not at most the quality threshold "
+    assert message["Values"][0] == (
+        "Model demand-forecast: rmse on the test split is not at most the quality threshold "
+    )
     assert {"Get": "Parameters.QualityThreshold"} in message["Values"]
     assert "no model version was registered" in message["Values"][2]
 
@@ -138,11 +147,9 @@ def test_model_is_registered_pending_manual_approval_with_its_metrics(definition
     assert register["ModelApprovalStatus"] == "PendingManualApproval"
     assert register["ModelPackageGroupName"] == "mlops-churn"
     assert container["ModelDataUrl"] == {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}
+    evaluation_dir = {"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"}
     assert register["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"] == {
-        "Std:Join": {
-            "On": "/",
-            "Values": [{"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"}, "evaluation.json"],
-        }
+        "Std:Join": {"On": "/", "Values": [evaluation_dir, "evaluation.json"]}
     }
     assert register["ModelMetrics"]["ModelDataQuality"]["Statistics"]["S3Uri"] == {
         "Get": "Steps.DataQualityBaseline.CalculatedBaselineStatistics"
@@ -157,7 +164,8 @@ def test_data_quality_baseline_is_written_where_the_monitor_reads_it(definitions
     output = baseline["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]
     dataset = baseline["Arguments"]["ProcessingInputs"][0]["S3Input"]
 
-    assert output["S3Uri"] == baseline_prefix(ARTIFACTS_BUCKET, "churn") == f"s3://{ARTIFACTS_BUCKET}/models/churn/monitoring/baseline/"
+    assert baseline_prefix(ARTIFACTS_BUCKET, "churn") == f"s3://{ARTIFACTS_BUCKET}/models/churn/monitoring/baseline/"
+    assert output["S3Uri"] == baseline_prefix(ARTIFACTS_BUCKET, "churn")
     assert dataset["S3Uri"] == {"Get": "Steps.Preprocess.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"}
     assert baseline["CheckType"] == "DATA_QUALITY"
     assert "sagemaker-model-monitor-analyzer" in baseline["Arguments"]["AppSpecification"]["ImageUri"]
@@ -171,10 +179,11 @@ def test_steps_run_the_uploaded_step_code(definitions):
         arguments = steps[step_name]["Arguments"]
         inputs = {i["InputName"]: i["S3Input"] for i in arguments["ProcessingInputs"]}
         assert inputs["code"]["S3Uri"] == uris[code]
-        assert arguments["AppSpecification"]["ContainerEntrypoint"] == ["python3", f"/opt/ml/processing/input/code/{code}.py"]
+        entrypoint = arguments["AppSpecification"]["ContainerEntrypoint"]
+        assert entrypoint == ["python3", f"/opt/ml/processing/input/code/{code}.py"]
         # The shared module is delivered next to the code and importable from it.
-        assert inputs["problem-types"]["S3Uri"] == uris["problem-types"]
-        assert arguments["Environment"]["PYTHONPATH"] == inputs["problem-types"]["LocalPath"]
+        assert inputs["step-contract"]["S3Uri"] == uris["step-contract"]
+        assert arguments["Environment"]["PYTHONPATH"] == inputs["step-contract"]["LocalPath"]
     hyperparameters = steps["Train"]["Arguments"]["HyperParameters"]
     assert hyperparameters["sagemaker_program"] == "train.py"
     assert hyperparameters["sagemaker_submit_directory"] == uris["train"]
@@ -186,12 +195,17 @@ def test_steps_run_the_uploaded_step_code(definitions):
 @pytest.mark.parametrize(("spec_id", "region"), [("churn", "eu-west-1"), ("demand-forecast", "us-east-1")])
 def test_containers_come_from_the_spec_region(definitions, spec_id, region):
     steps = all_steps(definitions[spec_id])
-    images = [steps[name]["Arguments"]["AppSpecification"]["ImageUri"] for name in ("Preprocess", "Evaluate", "DataQualityBaseline")]
-    images.append(steps["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"])
-    images.append(steps["RegisterModel"]["Arguments"]["InferenceSpecification"]["Containers"][0]["Image"])
+    sklearn_images = [
+        steps["Preprocess"]["Arguments"]["AppSpecification"]["ImageUri"],
+        steps["Evaluate"]["Arguments"]["AppSpecification"]["ImageUri"],
+        steps["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"],
+        steps["RegisterModel"]["Arguments"]["InferenceSpecification"]["Containers"][0]["Image"],
+    ]
+    analyzer_image = steps["DataQualityBaseline"]["Arguments"]["AppSpecification"]["ImageUri"]
 
-    assert all(f".dkr.ecr.{region}.amazonaws.com/" in image for image in images)
-    assert all("sagemaker-scikit-learn" in image for image in images[:2] + images[3:])
+    for image in [*sklearn_images, analyzer_image]:
+        assert f".dkr.ecr.{region}.amazonaws.com/" in image
+    assert all("/sagemaker-scikit-learn:1.9-0-cpu-py3" in image for image in sklearn_images)
 
 
 def test_every_job_encrypts_its_volume_and_outputs_with_the_platform_key(definitions):
@@ -246,12 +260,8 @@ def test_outputs_go_to_a_prefix_per_execution(definitions):
     outputs = {o["OutputName"]: o["S3Output"]["S3Uri"] for o in preprocess["ProcessingOutputConfig"]["Outputs"]}
 
     assert set(outputs) == {"train", "validation", "test", "baseline"}
-    assert outputs["train"] == {
-        "Std:Join": {
-            "On": "/",
-            "Values": [f"s3://{ARTIFACTS_BUCKET}/models/churn/pipeline", {"Get": "Execution.PipelineExecutionId"}, "preprocess", "train"],
-        }
-    }
+    run_prefix = [f"s3://{ARTIFACTS_BUCKET}/models/churn/pipeline", {"Get": "Execution.PipelineExecutionId"}]
+    assert outputs["train"] == {"Std:Join": {"On": "/", "Values": [*run_prefix, "preprocess", "train"]}}
 
 
 def test_same_spec_gives_byte_identical_sorted_json(offline_builds):
@@ -282,8 +292,11 @@ def test_importing_the_definition_module_does_not_import_the_sdk(offline_builds)
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"code_uris": {**code_uris(), "train": "pipelines/steps/train.py"}}, r"code_uris\['train'\] must be an s3:// URI"),
-        ({"code_uris": {"preprocess": "s3://b/p.py"}}, "code_uris lacks train, evaluate, problem-types"),
+        (
+            {"code_uris": {**code_uris(), "train": "pipelines/steps/train.py"}},
+            r"code_uris\['train'\] must be an s3:// URI, got 'pipelines/steps/train.py'",
+        ),
+        ({"code_uris": {"preprocess": "s3://b/p.py"}}, "code_uris lacks train, evaluate, step-contract"),
         ({"algorithm": "ridge"}, "algorithm 'ridge' does not fit a classification problem"),
         ({"metric": "rmse"}, "metric 'rmse' is not reported for a classification problem"),
         ({"direction": "minimize"}, "its direction must be 'maximize', not 'minimize'"),
@@ -293,7 +306,8 @@ def test_importing_the_definition_module_does_not_import_the_sdk(offline_builds)
 )
 def test_spec_rejects_what_the_pipeline_cannot_run(override, message):
     fields = {**spec_fields(), **override}
-    fields["subnet_ids"], fields["security_group_ids"] = tuple(fields["subnet_ids"]), tuple(fields["security_group_ids"])
+    fields["subnet_ids"] = tuple(fields["subnet_ids"])
+    fields["security_group_ids"] = tuple(fields["security_group_ids"])
 
     with pytest.raises(ValueError, match=message):
         PipelineSpec(**fields)
@@ -311,6 +325,7 @@ def test_offline_build_context_hands_the_process_back_as_it_found_it(monkeypatch
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
     before = dict(os.environ)
     default_session, root_handlers = boto3.DEFAULT_SESSION, list(logging.root.handlers)
+    logging_disabled = logging.root.manager.disable
 
     with pytest.raises(RuntimeError, match="inside"), _offline_sdk("ap-southeast-2"):
         assert os.environ["AWS_DEFAULT_REGION"] == "ap-southeast-2"
@@ -322,7 +337,7 @@ def test_offline_build_context_hands_the_process_back_as_it_found_it(monkeypatch
     assert dict(os.environ) == before
     assert boto3.DEFAULT_SESSION is default_session
     assert logging.root.handlers == root_handlers
-    assert logging.root.manager.disable == logging.NOTSET
+    assert logging.root.manager.disable == logging_disabled
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "stray SDK output" in captured.err

@@ -392,6 +392,8 @@ CASES: dict[str, Case] = {
         b(partial(f.network, security_group={"ingress": [{"protocol": "tcp", "from_port": 443, "to_port": 443,
                                                           "ipv6_cidr_blocks": ["::/0"], "description": "v6"}]}),
           "open to ::/0"),
+        b(partial(f.network, ingress_rule={"referenced_security_group_id": DROP, "cidr_ipv4": "0.0.0.0/0"}),
+          "the rule (ports 443-443) is open to 0.0.0.0/0", "endpoints-from-workloads"),
     )),
     "vpc-subnet-no-public-ip": Case(f.network, (
         b(partial(f.network, subnets=({"map_public_ip_on_launch": True}, KEEP)), "mapPublicIpOnLaunch is true",
@@ -400,6 +402,7 @@ CASES: dict[str, Case] = {
     "vpc-security-group-descriptions": Case(f.network, (
         b(partial(f.network, security_group={"description": DROP}), "add a description", "endpoints-sg"),
         e("endpoints-sg", ("egress", 0, "description"), DROP, "egress[0] has no description"),
+        e("endpoints-from-workloads", ("description",), DROP, "saying what the rule allows"),
     )),
     "vpc-private-subnets-multi-az": Case(f.network, (
         b(partial(f.network, subnets=(KEEP,)), "span 1 Availability Zone(s) (us-east-1a", "platform-vpc"),

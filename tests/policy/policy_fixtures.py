@@ -165,8 +165,8 @@ def identity(*, role: Mapping = KEEP, role_policy: Any = DEFAULT, policy: Any = 
 
 
 def network(*, vpc: Mapping = KEEP, subnets: tuple[Mapping, ...] = (KEEP, KEEP), security_group: Mapping = KEEP,
-            default_security_group: Mapping | None = KEEP, services: tuple[str, ...] = ML_SERVICES,
-            flow_log: bool = True) -> None:
+            ingress_rule: Mapping = KEEP, default_security_group: Mapping | None = KEEP,
+            services: tuple[str, ...] = ML_SERVICES, flow_log: bool = True) -> None:
     """A private VPC: two AZs, a closed default group, endpoints for the ML services, flow logs."""
     key = platform_key("network-key")
     resource = aws.ec2.Vpc("platform-vpc", **args(dict(cidr_block="10.20.0.0/16", enable_dns_hostnames=True,
@@ -183,6 +183,9 @@ def network(*, vpc: Mapping = KEEP, subnets: tuple[Mapping, ...] = (KEEP, KEEP),
                   "description": "HTTPS from the VPC"}],
         egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.20.0.0/16"],
                  "description": "HTTPS within the VPC"}]), security_group))
+    aws.vpc.SecurityGroupIngressRule("endpoints-from-workloads", **args(dict(
+        security_group_id=group.id, referenced_security_group_id="sg-0workloads", ip_protocol="tcp",
+        from_port=443, to_port=443, description="HTTPS from platform workloads"), ingress_rule))
     if default_security_group is not None:
         aws.ec2.DefaultSecurityGroup("default-sg", **args(dict(vpc_id=resource.id), default_security_group))
     for service in services:

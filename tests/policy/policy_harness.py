@@ -55,7 +55,8 @@ class _Monitor(mocks.MockMonitor):
         response = super().RegisterResource(request)
         self.registrations[(request.type, request.name)] = {
             "urn": response.urn,
-            "parent": request.parent or None,
+            # As the offline plan records it: top-level resources have no parent.
+            "parent": request.parent if "::pulumi:pulumi:Stack::" not in request.parent else None,
             "options": {
                 "protect": request.protect,
                 "retain_on_delete": request.retainOnDelete,
@@ -83,7 +84,10 @@ def plan(build: Callable[[], object], stack: str = "prod") -> list[dict[str, Any
 
         run()
     finally:
+        # Leave no mocks, root stack or closed loop behind for the next test.
         pulumi.runtime.settings.reset_options()
+        pulumi.runtime.settings.set_root_resource(None)
+        asyncio.set_event_loop(None)
         loop.close()
     return [
         {"type": args.typ, "name": args.name, "inputs": args.inputs, **monitor.registrations[(args.typ, args.name)]}

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +14,17 @@ from typing import Any
 import pytest
 
 from infra.config import Settings, load_settings
+from infra.config.loader import SHARED_STACKS
 from infra.plan import PlanResult, plan_stack
+
+#: Runs the real CLI once per shared stack in one fresh interpreter (printing each JSON plan).
+_CLI_PER_STACK = (
+    "import sys\n"
+    "from infra.cli import app\n"
+    "for stack in sys.argv[1:]:\n"
+    "    app(['plan', stack, '--json'], standalone_mode=False)\n"
+)
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -36,6 +49,11 @@ class Plan:
         """The stack outputs."""
         return self.doc["outputs"]
 
+    @property
+    def exit_code(self) -> int:
+        """The exit code ``mlops plan`` must give this plan: 1 with mandatory violations, else 0."""
+        return 1 if any(v.get("enforcement") == "mandatory" for v in self.result.violations) else 0
+
 
 @pytest.fixture(scope="session")
 def plan_of(project_dir: Path) -> Callable[[str], Plan]:
@@ -49,3 +67,45 @@ def plan_of(project_dir: Path) -> Callable[[str], Plan]:
         return cache[stack]
 
     return plan
+
+
+@dataclass(frozen=True)
+class FreshInterpreterPlans:
+    """``mlops plan <stack> --json`` for every shared stack, run by another interpreter."""
+
+    process: subprocess.Popen
+    stdout: Path
+    stderr: Path
+    hash_seed: str
+    stacks: tuple[str, ...]
+
+    def wait(self, timeout: float) -> tuple[int, bytes, str]:
+        """Exit code, the concatenated JSON plans, and stderr."""
+        code = self.process.wait(timeout=timeout)
+        return code, self.stdout.read_bytes(), self.stderr.read_text()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_interpreter_plans(project_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshInterpreterPlans]:
+    """Start the other interpreter as soon as the stack tests start, so it plans while this one does.
+
+    Its hash seed differs from this process's (random unless PYTHONHASHSEED is set), so the
+    determinism test compares plans made under two different string-hash orders.
+    """
+    ours = os.environ.get("PYTHONHASHSEED", "random")
+    seed = "0" if ours == "random" else str(int(ours) + 1)
+    folder = tmp_path_factory.mktemp("fresh-interpreter")
+    stdout, stderr = folder / "stdout", folder / "stderr"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _CLI_PER_STACK, *SHARED_STACKS],
+            cwd=project_dir,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            stdout=out,
+            stderr=err,
+        )
+    plans = FreshInterpreterPlans(process, stdout, stderr, seed, SHARED_STACKS)
+    yield plans
+    if process.poll() is None:
+        process.kill()
+    process.wait()

@@ -30,8 +30,9 @@ ECR_REPOSITORY = "aws:ecr/repository:Repository"
 MLFLOW = "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
-#: Resources whose deletion loses data: protected and retained in prod.
-STATEFUL_TYPES = frozenset({BUCKET, KMS_KEY, STUDIO_DOMAIN, MODEL_PACKAGE_GROUP, ECR_REPOSITORY})
+#: Resources whose deletion loses data (objects, keys, home folders, experiments, audit logs,
+#: model versions, images): protected and retained in prod.
+STATEFUL_TYPES = frozenset({BUCKET, KMS_KEY, STUDIO_DOMAIN, MLFLOW, LOG_GROUP, MODEL_PACKAGE_GROUP, ECR_REPOSITORY})
 #: The registry lives in dev but serves test and prod, so dev may protect it (mlops:registry.protect).
 REGISTRY_TYPES = frozenset({MODEL_PACKAGE_GROUP, ECR_REPOSITORY})
 #: IAM resources and the inputs holding their policy documents.
@@ -185,20 +186,9 @@ def test_prod_protects_and_retains_every_stateful_resource(plan_of):
     plan = plan_of("prod")
     stateful = [r for r in plan.doc["resources"] if r["type"] in STATEFUL_TYPES]
 
-    assert {BUCKET, KMS_KEY, STUDIO_DOMAIN} <= {r["type"] for r in stateful}
+    assert {BUCKET, KMS_KEY, STUDIO_DOMAIN, MLFLOW, LOG_GROUP} <= {r["type"] for r in stateful}
     unprotected = [r["name"] for r in stateful if not (r["options"]["protect"] and r["options"]["retain_on_delete"])]
     assert unprotected == []
-
-
-@pytest.mark.parametrize(
-    "type_token",
-    [MLFLOW, LOG_GROUP],
-)
-def test_prod_protects_experiment_and_audit_history(plan_of, type_token):
-    found = plan_of("prod").of_type(type_token)
-
-    assert found
-    assert all(r["options"]["protect"] and r["options"]["retain_on_delete"] for r in found)
 
 
 @pytest.mark.parametrize("stack", [s for s in STACKS if s != "prod"])

@@ -15,6 +15,7 @@ from policy.framework import (
     Resource,
     Stack,
     as_list,
+    dig,
     resource_rule,
     show,
     stack_rule,
@@ -129,8 +130,7 @@ def blue_green_deployment(resource: Resource, context: Context) -> Iterator[str]
 def _watched_endpoints(alarm: Resource) -> set[str]:
     """EndpointName dimensions of the alarm's metric or of its metric-math queries."""
     dimensions = [alarm.inputs.get("dimensions")]
-    dimensions += [q.get("metric", {}).get("dimensions") for q in as_list(alarm.inputs.get("metricQueries"))
-                   if isinstance(q, Mapping) and isinstance(q.get("metric"), Mapping)]
+    dimensions += [dig(query, "metric", "dimensions") for query in as_list(alarm.inputs.get("metricQueries"))]
     return {d["EndpointName"] for d in dimensions if isinstance(d, Mapping) and d.get("EndpointName")}
 
 

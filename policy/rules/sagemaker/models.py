@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from policy.framework import PROD_ONLY, Context, Resource, as_list, is_true, resource_rule
+from policy.framework import PROD_ONLY, Context, Resource, Stack, as_list, is_true, resource_rule, stack_rule
 
 MODEL = "aws:sagemaker/model:Model"
+ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+VARIANT_KEYS = ("productionVariants", "shadowProductionVariants")
+
+
+def serverless_only(stack: Stack, model: Resource) -> bool:
+    """Whether every endpoint configuration serving ``model`` is serverless.
+
+    Serverless endpoints support neither VPC configuration nor network isolation (AWS feature
+    exclusions), so those two rules cannot apply to their models.
+    """
+    configs = {c.urn: c for key in VARIANT_KEYS for c in stack.referring(model, ENDPOINT_CONFIG, key)}
+    if not configs:
+        return False
+    variants = [v for c in configs.values() for key in VARIANT_KEYS for v in as_list(c.inputs.get(key))]
+    return bool(variants) and all(isinstance(v, Mapping) and v.get("serverlessConfig") for v in variants)
 
 
 def _containers(model: Resource) -> list[Mapping]:
@@ -15,33 +30,33 @@ def _containers(model: Resource) -> list[Mapping]:
     return [container for container in found if isinstance(container, Mapping)]
 
 
-@resource_rule(
+@stack_rule(
     id="sagemaker-model-network-isolation",
-    title="Models run with network isolation",
+    title="Models run with network isolation (serverless-only models excepted)",
     severity="medium",
     anchors=("SecurityHub SageMaker.5", "CKV_AWS_370", "MLSEC-08"),
     mandatory_in=PROD_ONLY,
-    types=(MODEL,),
 )
-def network_isolation(resource: Resource, context: Context) -> Iterator[str]:
-    if not is_true(resource.inputs.get("enableNetworkIsolation")):
-        yield ("set enableNetworkIsolation true: the container then gets no network and no AWS credentials; "
-               "a container that must call AWS at inference time needs a reasoned waiver")
+def network_isolation(stack: Stack, context: Context) -> Iterator[tuple[Resource, str]]:
+    for model in stack.of_type(MODEL):
+        if not is_true(model.inputs.get("enableNetworkIsolation")) and not serverless_only(stack, model):
+            yield model, ("set enableNetworkIsolation true: the container then gets no network and no AWS "
+                          "credentials; a container that must call AWS at inference time needs a reasoned waiver")
 
 
-@resource_rule(
+@stack_rule(
     id="sagemaker-model-in-vpc",
-    title="Models run in the platform VPC",
+    title="Models run in the platform VPC (serverless-only models excepted)",
     severity="medium",
     anchors=("MLSEC-04", "MLSEC-08"),
     mandatory_in=PROD_ONLY,
-    types=(MODEL,),
 )
-def in_vpc(resource: Resource, context: Context) -> Iterator[str]:
-    missing = [key for key in ("subnets", "securityGroupIds") if not as_list(resource.get("vpcConfig", key))]
-    if missing:
-        yield (f"vpcConfig has no {' or '.join(missing)}; place the endpoint's network interfaces in the "
-               "platform's private subnets")
+def in_vpc(stack: Stack, context: Context) -> Iterator[tuple[Resource, str]]:
+    for model in stack.of_type(MODEL):
+        missing = [key for key in ("subnets", "securityGroupIds") if not as_list(model.get("vpcConfig", key))]
+        if missing and not serverless_only(stack, model):
+            yield model, (f"vpcConfig has no {' or '.join(missing)}; place the endpoint's network interfaces in "
+                          "the platform's private subnets")
 
 
 @resource_rule(

@@ -1,11 +1,13 @@
-"""What each problem type allows: its algorithms, its metrics, and which way each metric is better.
+"""What the step scripts and the pipeline definition agree on.
 
-This is the one place these facts live. Both sides of the pipeline read it:
+The problem types with their algorithms and metrics (and which way each metric is better), the
+name of the label column, and the name of the saved model. This is the one place these facts
+live, and both sides read it:
 
 - the step scripts (``preprocess.py``, ``train.py``, ``evaluate.py``) import it as a sibling module
-  (``import problem_types``). Run locally, Python puts the script's own folder first on
+  (``import step_contract``). Run locally, Python puts the script's own folder first on
   ``sys.path``, so the import finds this file next to them.
-- the definition builder (``pipelines.definition``) imports it as ``pipelines.steps.problem_types``
+- the definition builder (``pipelines.definition``) imports it as ``pipelines.steps.step_contract``
   to validate a catalog model and to pick the condition operator.
 
 Inside SageMaker a job only receives the files we ship, so the module travels with the scripts
@@ -13,6 +15,11 @@ Inside SageMaker a job only receives the files we ship, so the module travels wi
 ``train.py``, and the processing jobs receive it as an extra input on ``PYTHONPATH``. It therefore
 imports nothing beyond the standard library.
 """
+
+# The label column of the raw data and of every split the preprocess step writes.
+TARGET = "target"
+# The file train.py saves the fitted model to (packed into model.tar.gz by SageMaker).
+MODEL_FILENAME = "model.joblib"
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
