@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 	$(UV) sync --frozen
 	@touch $@
 
-.PHONY: install plan test
+.PHONY: install plan test demo
 install: .venv/.synced
 
 plan: .venv/.synced ## Render STACK offline (no AWS account, no Pulumi CLI)
@@ -17,3 +17,6 @@ plan: .venv/.synced ## Render STACK offline (no AWS account, no Pulumi CLI)
 
 test: .venv/.synced ## Run the whole test suite
 	.venv/bin/python -m pytest
+
+demo: .venv/.synced ## The whole model lifecycle against moto's server on 127.0.0.1 (a few minutes)
+	.venv/bin/python -m pipelines.demo

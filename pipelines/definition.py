@@ -224,6 +224,16 @@ def baseline_prefix(artifacts_bucket: str, model_name: str) -> str:
     return f"s3://{artifacts_bucket}/models/{model_name}/monitoring/baseline/"
 
 
+def serving_image(region: str) -> str:
+    """The scikit-learn inference image registered versions run in ``region`` (offline lookup)."""
+    with _offline_sdk(region):
+        from sagemaker.core import image_uris
+
+        return image_uris.retrieve(
+            "sklearn", region=region, version=SKLEARN_FRAMEWORK_VERSION, py_version="py3", image_scope="inference"
+        )
+
+
 def build_definition(spec: PipelineSpec) -> str:
     """The pipeline definition JSON for ``spec``: sorted keys, byte-identical for the same spec.
 

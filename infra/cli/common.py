@@ -9,6 +9,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from infra.config import ConfigError, find_project_dir
 
@@ -27,8 +28,8 @@ def project_dir(option: Path | None) -> Path:
 
 
 def fail(message: str, code: int) -> NoReturn:
-    """Print one red line on stderr and exit with ``code``."""
-    errors.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    """Print ``message`` as one red line on stderr (verbatim: no markup) and exit with ``code``."""
+    errors.print(Text(message, style="red"), soft_wrap=True)
     raise typer.Exit(code)
 
 

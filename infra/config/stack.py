@@ -65,8 +65,9 @@ class Network(ConfigModel):
     def _private_cidr(cls, value: str) -> str:
         try:
             net = ipaddress.IPv4Network(value, strict=True)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IPv4 network in CIDR form") from None
+        except ValueError as error:
+            # e.g. "has host bits set" for 10.40.1.0/16.
+            raise ValueError(f"{value!r} is not a valid IPv4 network: {error}") from None
         if not net.is_private or not 16 <= net.prefixlen <= 22:
             raise ValueError(f"{value!r} must be a private range between /16 and /22")
         return value
@@ -151,7 +152,7 @@ class Monitoring(ConfigModel):
     @model_validator(mode="after")
     def _schedule_needs_capture(self) -> "Monitoring":
         if self.schedule != "off" and not self.data_capture:
-            raise ValueError("a monitoring schedule needs dataCapture: true")
+            raise KeyedError("schedule", "a monitoring schedule needs captured data (dataCapture: true)", '"off", or dataCapture: true')
         return self
 
 
@@ -220,10 +221,15 @@ class StackSettings(ConfigModel):
                 (self.serving.deployment != "all-at-once", "mlops:serving.deployment", "prod needs a canary or linear rollout with auto-rollback", "canary, linear"),
                 (self.network.flow_logs, "mlops:network.flowLogs", "prod needs VPC flow logs", "true"),
                 (self.monitoring.data_capture, "mlops:monitoring.dataCapture", "prod endpoints must capture data", "true"),
+                (self.monitoring.schedule != "off", "mlops:monitoring.schedule", "prod endpoints must be monitored", "hourly, daily"),
+                (self.network.interface_endpoints, "mlops:network.interfaceEndpoints", "prod has no NAT: without interface endpoints nothing reaches AWS APIs", "true"),
             ]
             for ok, key, problem, allowed in required:
                 if not ok:
                     raise KeyedError(key, problem, allowed)
+        if self.environment == "test" and (not self.monitoring.data_capture or self.monitoring.schedule == "off"):
+            key = "mlops:monitoring.dataCapture" if not self.monitoring.data_capture else "mlops:monitoring.schedule"
+            raise KeyedError(key, "test rehearses prod monitoring: capture on and a schedule", "dataCapture: true, schedule daily or hourly")
         if self.serving.mode == "serverless":
             # Serverless endpoints exclude data capture, Model Monitor and multiple variants.
             if self.monitoring.data_capture:

@@ -51,6 +51,8 @@ class ConfigModel(BaseModel):
         frozen=True,
         populate_by_name=True,
         alias_generator=to_camel,
+        # NaN and infinity are never meaningful settings (and NaN defeats every range check).
+        allow_inf_nan=False,
     )
 
 
@@ -76,11 +78,24 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+def _is_mapping(annotation: Any) -> bool:
+    """Whether ``annotation`` is ``dict[...]`` (possibly inside Optional)."""
+    origin = typing.get_origin(annotation)
+    if origin is dict:
+        return True
+    return origin is not None and any(_is_mapping(arg) for arg in typing.get_args(annotation))
+
+
 def _field_at(model: type[BaseModel], loc: tuple) -> tuple[type[BaseModel] | None, Any]:
     """Walk ``loc`` through the model tree; return (model owning the last key, its FieldInfo)."""
     current: Any = model
     owner, info = None, None
+    mapping_key = False
     for part in loc:
+        if mapping_key:
+            # The previous field is a mapping (e.g. overrides): this part is one of its keys.
+            mapping_key = False
+            continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             continue
         if not isinstance(part, str):
@@ -92,6 +107,7 @@ def _field_at(model: type[BaseModel], loc: tuple) -> tuple[type[BaseModel] | Non
             owner, info = current, None
             break
         owner, info = current, match
+        mapping_key = _is_mapping(match.annotation)
         current = _unwrap(match.annotation)
     return owner, info
 
@@ -101,7 +117,7 @@ def _key_path(loc: tuple, prefix: str) -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part in {"function-after", "function-before", "function-wrap", "function-plain"}:
+        elif part in {"function-after", "function-before", "function-wrap", "function-plain", "[key]"}:
             continue
         else:
             path = f"{path}.{part}" if path else str(part)
@@ -122,7 +138,10 @@ def _message(error: dict, model: type[BaseModel]) -> tuple[str, str | None]:
     if kind in _KINDS:
         return f"expected {_KINDS[kind]}, got {_describe(value)}", allowed
     if kind in {"literal_error", "enum"}:
-        return f"{value!r} is not allowed", allowed or error.get("ctx", {}).get("expected")
+        expected = error.get("ctx", {}).get("expected", "").replace("'", "").replace(" or ", ", ")
+        return f"{value!r} is not allowed", allowed or expected or None
+    if kind == "finite_number":
+        return f"expected a finite number, got {value!r}", allowed
     if kind == "string_pattern_mismatch":
         return f"{value!r} has the wrong format", allowed
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:

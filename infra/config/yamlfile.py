@@ -11,12 +11,15 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from infra.config.errors import ConfigError
 
 
+_YAML_HELP = "YAML with consistent indentation, closed quotes and each key once"
+
+
 def read_mapping(path: Path, display: str) -> dict[str, Any]:
     """Parse ``path`` as a YAML mapping; any problem becomes a ``ConfigError`` naming ``display``."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(display, "(file)", "file not found") from None
+        raise ConfigError(display, "(file)", "file not found", f"{display} as in the example project") from None
     except OSError as exc:
         raise ConfigError(display, "(file)", f"cannot read file: {exc.strerror}") from None
     try:
@@ -33,9 +36,9 @@ def read_mapping(path: Path, display: str) -> dict[str, Any]:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark else "(root)"
         problem = (exc.problem or exc.context or "syntax error").strip()
-        raise ConfigError(display, where, f"invalid YAML: {problem}") from None
+        raise ConfigError(display, where, f"invalid YAML: {problem}", _YAML_HELP) from None
     except YAMLError as exc:
-        raise ConfigError(display, "(root)", f"invalid YAML: {exc}") from None
+        raise ConfigError(display, "(root)", f"invalid YAML: {exc}", _YAML_HELP) from None
     if data is None:
         raise ConfigError(display, "(root)", "file holds no data", "a YAML mapping")
     if not isinstance(data, dict):

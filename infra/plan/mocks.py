@@ -196,6 +196,26 @@ class RecordingMonitor(mocks.MockMonitor):
                 type_ = f"{qualified}${type_}"
         return "urn:pulumi:" + "::".join([get_stack(), get_project(), type_, name])
 
+    def ReadResource(self, request):  # noqa: N802 (gRPC method name)
+        """Record reads too: a StackReference is one, and resources depend on it."""
+        response = super().ReadResource(request)
+        _ensure_event_loop()
+        registration = Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent if request.parent and "::pulumi:pulumi:Stack::" not in request.parent else None,
+            custom=True,
+            inputs=rpc.deserialize_properties(request.properties),
+            protect=False,
+            retain_on_delete=False,
+            depends_on=tuple(sorted(set(request.dependencies))),
+            property_dependencies={},
+        )
+        with self._lock:
+            self.registrations.append(registration)
+        return response
+
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         """Record the registration, then let the mock monitor answer it."""
         response = super().RegisterResource(request)

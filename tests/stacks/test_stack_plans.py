@@ -64,14 +64,9 @@ def test_plan_prod_json_keeps_the_contract_and_out_writes_the_same_bytes(plan_of
     assert result.stdout == plan_of("prod").result.dumps()
 
 
-DANGLING_STACK_REFERENCE = pytest.mark.xfail(strict=True, reason=(
-    "product bug: infra/plan/mocks.py RecordingMonitor records RegisterResource only; the dev "
-    "StackReference (a ReadResource) is missing from resources, yet depends_on names its URN"))
-
-
 @pytest.mark.parametrize(
     "stack",
-    ["dev", pytest.param("test", marks=DANGLING_STACK_REFERENCE), pytest.param("prod", marks=DANGLING_STACK_REFERENCE)],
+    ["dev", "test", "prod"],
 )
 def test_plan_json_refers_only_to_planned_resources(plan_of, stack):
     resources = plan_of(stack).doc["resources"]
