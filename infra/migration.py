@@ -7,11 +7,15 @@ configuration errors (exit 2) naming the model file and the rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
 
 from infra.config.catalog import PHASES, ModelSpec
 from infra.config.errors import ConfigError
-from infra.config.loader import MIGRATION_FILE, MODELS_DIR
+from infra.config.loader import MIGRATION_FILE, MODELS_DIR, load_migration, load_models
 from infra.config.migration import MigrationSettings
+from infra.config.validation import validate
 
 #: Environments a model reaches in each phase (the design's phase matrix).
 PHASE_ENVIRONMENTS = {
@@ -131,3 +135,13 @@ class MigrationPlan:
         """Users with access now: the pilot users until scale-out opens, then all users."""
         users = self.settings.all_users if self.scale_out_open else self.settings.pilot_users
         return tuple(sorted(users))
+
+
+def check_catalog_change(project_dir: Path, model_name: str, new_text: str) -> None:
+    """Raise ``ConfigError`` if replacing ``model_name``'s catalog file with ``new_text`` would
+    leave an invalid catalog or break a migration gate (e.g. a scale-out model promoted to test
+    before the pilot is complete)."""
+    display = f"{MODELS_DIR}/{model_name}.yaml"
+    changed = validate(ModelSpec, YAML(typ="safe", pure=True).load(new_text), display)
+    others = tuple(m for m in load_models(project_dir) if m.name != model_name)
+    MigrationPlan((*others, changed), load_migration(project_dir)).validate()

@@ -55,6 +55,20 @@ def timestamp(now: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _check_catalog(catalog: CatalogFile) -> None:
+    """Refuse, before anything is written, an edit the platform would reject at plan time."""
+    from infra.config import ConfigError
+    from infra.migration import check_catalog_change
+
+    project_dir = catalog.path.parent.parent.parent
+    if not (project_dir / "stacks" / "migration.yaml").is_file():
+        return  # a catalog folder outside a project: the schema is all there is to check
+    try:
+        check_catalog_change(project_dir, catalog.path.stem, catalog.render())
+    except ConfigError as error:
+        raise DeliveryError(f"refused, the catalog would break: {error.line()}; nothing changed", Problem.INVALID) from None
+
+
 def pin_version(
     clients: RegistryClients,
     catalog: CatalogFile,
@@ -78,6 +92,7 @@ def pin_version(
     catalog.pin(
         HistoryEntry(environment, version.arn, action, signoff.by, signoff.reason, at), phase=phase
     )
+    _check_catalog(catalog)
     record = {
         f"promoted.{environment}.action": action,
         f"promoted.{environment}.by": metadata_value(signoff.by),
