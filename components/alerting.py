@@ -57,3 +57,55 @@ class AlertTopic(pulumi.ComponentResource):
             f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=args.email, opts=child
         )
         self.register_outputs({"arn": self.arn})
+
+
+@dataclass(frozen=True)
+class DeadLetterQueueArgs:
+    """Inputs of a ``DeadLetterQueue``.
+
+    Attributes:
+        queue_name: Physical queue name.
+        kms_key_arn: CMK encrypting messages.
+        account_id: Only this account's EventBridge rules may send to it.
+        retention_days: How long undelivered events are kept (1-14).
+    """
+
+    queue_name: str
+    kms_key_arn: pulumi.Input[str]
+    account_id: pulumi.Input[str]
+    retention_days: int = 14
+
+
+class DeadLetterQueue(pulumi.ComponentResource):
+    """SQS queue keeping the EventBridge events (retraining triggers, drift alarms) that could not
+    be delivered after retries, so none is silently lost."""
+
+    arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DeadLetterQueueArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlops:observability:DeadLetterQueue", name, None, opts)
+        queue = aws.sqs.Queue(
+            f"{name}-queue",
+            name=args.queue_name,
+            kms_master_key_id=args.kms_key_arn,
+            kms_data_key_reuse_period_seconds=300,
+            message_retention_seconds=args.retention_days * 86400,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.arn = queue.arn
+        aws.sqs.QueuePolicy(
+            f"{name}-policy",
+            queue_url=queue.url,
+            policy=document(
+                statement(
+                    "EventBridgeDeadLetters",
+                    ["sqs:SendMessage"],
+                    [queue.arn],
+                    principal={"Service": "events.amazonaws.com"},
+                    condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+                ),
+                deny_insecure_transport(["sqs:*"], [queue.arn]),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"arn": self.arn})

@@ -20,12 +20,14 @@ class DriftForwardingArgs:
         target_bus_arn: The registry account's default event bus.
         role_name: Name of the role EventBridge uses to put events on that bus.
         account_id: This environment's account.
+        dead_letter_arn: Queue for alarms that could not be forwarded.
     """
 
     alarm_name_pattern: str
     target_bus_arn: pulumi.Input[str]
     role_name: str
     account_id: pulumi.Input[str]
+    dead_letter_arn: pulumi.Input[str]
 
 
 class DriftForwarding(pulumi.ComponentResource):
@@ -68,6 +70,7 @@ class DriftForwarding(pulumi.ComponentResource):
             arn=args.target_bus_arn,
             role_arn=role.arn,
             retry_policy={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 3},
+            dead_letter_config={"arn": args.dead_letter_arn},
             opts=child,
         )
         self.register_outputs({})

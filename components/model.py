@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.endpoint import ModelEndpoint, ModelEndpointArgs
+from components.kubernetes_serving import KubernetesServing, KubernetesServingArgs
 from components.model_card import GovernanceCard, ModelCardArgs
 from components.monitor import ModelMonitor, ModelMonitorArgs
 from components.registry import ModelRegistry, ModelRegistryArgs
@@ -20,7 +21,8 @@ class ModelComponentArgs:
     Attributes:
         registry: Model package group and image repository (the registry-owning environment).
         pipeline: Training pipeline and its triggers (dev).
-        endpoint: Serving endpoint (once a version is pinned for the environment).
+        endpoint: SageMaker endpoint (once a version is pinned for the environment).
+        kubernetes: Kubernetes workload instead, for models whose target is kubernetes.
         monitor: Data-quality monitoring and alarms (where the environment monitors).
         card: The model card.
     """
@@ -30,6 +32,7 @@ class ModelComponentArgs:
     endpoint: ModelEndpointArgs | None
     monitor: ModelMonitorArgs | None
     card: ModelCardArgs
+    kubernetes: KubernetesServingArgs | None = None
 
 
 class ModelComponent(pulumi.ComponentResource):
@@ -39,6 +42,7 @@ class ModelComponent(pulumi.ComponentResource):
     pipeline: TrainingPipeline | None
     endpoint: ModelEndpoint | None
     monitor: ModelMonitor | None
+    kubernetes: KubernetesServing | None
 
     def __init__(self, name: str, args: ModelComponentArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:model:ModelComponent", name, None, opts)
@@ -48,6 +52,7 @@ class ModelComponent(pulumi.ComponentResource):
         pipeline_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.registry] if self.registry else None)
         self.pipeline = TrainingPipeline(f"{name}-training", args.pipeline, opts=pipeline_opts) if args.pipeline else None
         self.endpoint = ModelEndpoint(f"{name}-serving", args.endpoint, opts=child) if args.endpoint else None
+        self.kubernetes = KubernetesServing(f"{name}-kubernetes", args.kubernetes, opts=child) if args.kubernetes else None
         monitor_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint] if self.endpoint else None)
         self.monitor = ModelMonitor(f"{name}-monitoring", args.monitor, opts=monitor_opts) if args.monitor else None
         GovernanceCard(f"{name}-governance", args.card, opts=child)

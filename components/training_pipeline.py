@@ -42,6 +42,7 @@ class TrainingPipelineArgs:
         schedule: EventBridge schedule expression, or None for no scheduled runs.
         retrain_on_new_data: Start on new objects under ``raw_prefix``.
         drift_alarm_names: Alarms whose ALARM state starts a retraining run (empty: none).
+        dead_letter_arn: Queue for trigger events that could not start the pipeline.
     """
 
     pipeline_name: str
@@ -59,6 +60,7 @@ class TrainingPipelineArgs:
     schedule: str | None
     retrain_on_new_data: bool = True
     drift_alarm_names: Sequence[str] = field(default_factory=tuple)
+    dead_letter_arn: pulumi.Input[str] | None = None
 
 
 class TrainingPipeline(pulumi.ComponentResource):
@@ -141,6 +143,7 @@ class TrainingPipeline(pulumi.ComponentResource):
                 arn=self.pipeline.arn,
                 role_arn=args.trigger_role_arn,
                 retry_policy={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 3},
+                dead_letter_config={"arn": args.dead_letter_arn} if args.dead_letter_arn else None,
                 opts=child,
             )
         self.register_outputs({"arn": self.arn})

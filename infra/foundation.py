@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.alerting import AlertTopic, AlertTopicArgs
+from components.alerting import AlertTopic, AlertTopicArgs, DeadLetterQueue, DeadLetterQueueArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.encryption import PlatformKey, PlatformKeyArgs
 from components.identity import AccessPolicies, AccessPoliciesArgs, PlatformRoles, PlatformRolesArgs
@@ -38,6 +38,8 @@ class FoundationView:
         security_group_id: The workload security group.
         alert_topic_arn: The alert topic.
         resource_prefix: Prefix of this stack's SageMaker resources.
+        registry_account_id: The account owning model package groups and image repositories.
+        dead_letter_arn: Queue keeping EventBridge events that could not be delivered.
         data_prefix: Where this stack's data lives in the buckets ("" or ``users/<owner>/``).
     """
 
@@ -49,6 +51,8 @@ class FoundationView:
     security_group_id: pulumi.Input[str]
     alert_topic_arn: pulumi.Input[str]
     resource_prefix: str
+    registry_account_id: pulumi.Input[str]
+    dead_letter_arn: pulumi.Input[str]
     data_prefix: str = ""
 
 
@@ -80,6 +84,7 @@ class Foundation(pulumi.ComponentResource):
         protect = env.protection.protect_stateful
         child = pulumi.ResourceOptions(parent=self)
         self.account_id = pulumi.Output.from_input(args.account_id)
+        self.registry_account_id = args.registry_account_id
         self.region = env.region
         self.prefix = prefix
 
@@ -172,6 +177,11 @@ class Foundation(pulumi.ComponentResource):
             AlertTopicArgs(topic_name=f"{prefix}-alerts", kms_key_arn=self.key.arn, email=env.alerts.email, account_id=args.account_id),
             opts=child,
         )
+        self.dead_letters = DeadLetterQueue(
+            f"{prefix}-dead-letters",
+            DeadLetterQueueArgs(queue_name=f"{prefix}-event-dead-letters", kms_key_arn=self.key.arn, account_id=args.account_id),
+            opts=child,
+        )
         CostBudget(
             f"{prefix}-cost",
             CostBudgetArgs(
@@ -218,6 +228,8 @@ class Foundation(pulumi.ComponentResource):
             security_group_id=self.network.workload_security_group_id,
             alert_topic_arn=self.alerts.arn,
             resource_prefix=self.prefix,
+            registry_account_id=self.registry_account_id,
+            dead_letter_arn=self.dead_letters.arn,
         )
 
     def outputs(self) -> dict[str, pulumi.Input]:
@@ -229,6 +241,7 @@ class Foundation(pulumi.ComponentResource):
             "buckets": {role: b.name for role, b in {**self.buckets, "access-logs": self.access_logs}.items()},
             "roleArns": dict(self.roles.arns),
             "alertTopicArn": self.alerts.arn,
+            "deadLetterQueueArn": self.dead_letters.arn,
             "vpcId": self.network.vpc_id,
             "subnetIds": self.network.subnet_ids,
             "workloadSecurityGroupId": self.network.workload_security_group_id,

@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 
 from components.endpoint import ModelEndpointArgs, VariantSpec
+from components.kubernetes_serving import KubernetesServingArgs
 from components.model import ModelComponentArgs
 from components.model_card import ModelCardArgs
 from components.monitor import ModelMonitorArgs
@@ -68,12 +69,17 @@ def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
 
 
 def model_args(
-    settings: Settings, model: ModelSpec, view: FoundationView, registry_artifacts_bucket: pulumi.Input[str]
+    settings: Settings,
+    model: ModelSpec,
+    view: FoundationView,
+    registry_artifacts_bucket: pulumi.Input[str],
+    namespaces: dict[str, pulumi.Input[str]] | None = None,
 ) -> ModelComponentArgs:
     """Everything ``model`` has in this stack's environment.
 
     ``registry_artifacts_bucket`` is the registry-owning (dev) environment's artifacts bucket,
-    where the training pipeline writes each model's data-quality baseline.
+    where the training pipeline writes each model's data-quality baseline. ``namespaces`` maps
+    teams to their Kubernetes namespace (kubernetes-target models only).
     """
     env = settings.env
     environment = env.environment
@@ -118,6 +124,7 @@ def model_args(
             schedule=None if settings.personal else model.training.schedule,
             retrain_on_new_data=model.training.retrain_on_new_data,
             drift_alarm_names=drift_alarms,
+            dead_letter_arn=view.dead_letter_arn,
         )
 
     pinned = model.versions.pinned(environment)
@@ -175,6 +182,22 @@ def model_args(
                 alarm_topic_arn=view.alert_topic_arn,
             )
 
+    kubernetes = None
+    if pinned and model.serving.target == "kubernetes":
+        size = model.serving.size(environment)
+        kubernetes = KubernetesServingArgs(
+            model_name=model.name,
+            namespace=(namespaces or {})[model.owner],
+            # Release images are tagged v<registry version>, and tags are immutable.
+            image=pulumi.Output.concat(
+                view.registry_account_id, ".dkr.ecr.", env.region, ".amazonaws.com/", group_name(settings, model), ":v", pinned.rsplit("/", 1)[-1]
+            ),
+            model_package_arn=pinned,
+            min_replicas=max(size.min_instances, 2 if environment == "prod" else 1),
+            max_replicas=max(size.max_instances, size.min_instances),
+            ingress_namespace=env.kubernetes.ingress_namespace,
+        )
+
     status = "draft"
     if environment == "prod" and model.phase == "activation":
         status = "approved"
@@ -193,4 +216,4 @@ def model_args(
         pinned_version=pinned,
         kms_key_arn=view.kms_key_arn,
     )
-    return ModelComponentArgs(registry=registry, pipeline=pipeline, endpoint=endpoint, monitor=monitor, card=card)
+    return ModelComponentArgs(registry=registry, pipeline=pipeline, endpoint=endpoint, monitor=monitor, card=card, kubernetes=kubernetes)

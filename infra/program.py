@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 
 from components.dashboard import PlatformDashboard, PlatformDashboardArgs
 from components.eventing import DriftForwarding, DriftForwardingArgs, SharedEventBus, SharedEventBusArgs
+from components.kubernetes_serving import TeamNamespace, TeamNamespaceArgs
 from components.model import ModelComponent
 from components.personal import PersonalWorkspace, PersonalWorkspaceArgs
 from infra.config import ConfigError, Settings, find_project_dir, load_settings
@@ -48,7 +50,10 @@ def build(settings: Settings) -> dict[str, pulumi.Input]:
         allowed_account_ids=[env.account_id] if env.account_id else None,
         default_tags={"tags": default_tags(settings)},
     )
-    opts = pulumi.ResourceOptions(providers={"aws": provider})
+    providers: dict[str, pulumi.ProviderResource] = {"aws": provider}
+    if env.kubernetes is not None:
+        providers["kubernetes"] = k8s.Provider("kubernetes", context=env.kubernetes.context, enable_server_side_apply=True)
+    opts = pulumi.ResourceOptions(providers=providers)
     account_id: pulumi.Input[str] = env.account_id or aws.get_caller_identity_output(
         opts=pulumi.InvokeOptions(provider=provider)
     ).account_id
@@ -78,7 +83,7 @@ def _build_shared(settings: Settings, account_id: pulumi.Input[str], opts: pulum
         registry_artifacts = foundation.buckets["artifacts"].name
     view = foundation.view()
     models = _models(settings, migration.in_environment(env.environment), view, registry_artifacts, opts)
-    _link_drift_events(settings, account_id, registry_account_id, opts)
+    _link_drift_events(settings, account_id, registry_account_id, foundation.dead_letters.arn, opts)
     _dashboard(settings, view, models, migration.progress(), opts)
     return {
         **foundation.outputs(),
@@ -104,6 +109,8 @@ def _build_personal(settings: Settings, account_id: pulumi.Input[str], opts: pul
         security_group_id=shared.require_output("workloadSecurityGroupId"),
         alert_topic_arn=shared.require_output("alertTopicArn"),
         resource_prefix=prefix,
+        registry_account_id=account_id,
+        dead_letter_arn=shared.require_output("deadLetterQueueArn"),
         data_prefix=data_prefix,
     )
     workspace = PersonalWorkspace(
@@ -137,9 +144,16 @@ def _build_personal(settings: Settings, account_id: pulumi.Input[str], opts: pul
 
 
 def _models(settings: Settings, specs, view: FoundationView, registry_artifacts: pulumi.Input[str], opts: pulumi.ResourceOptions) -> list[tuple]:
-    """A ``ModelComponent`` per catalog entry, paired with its entry."""
+    """A ``ModelComponent`` per catalog entry, paired with its entry; a namespace per team that
+    serves on Kubernetes here."""
+    environment = settings.env.environment
+    teams = sorted({s.owner for s in specs if s.serving.target == "kubernetes" and s.versions.pinned(environment)})
+    namespaces = {
+        team: TeamNamespace(f"{view.resource_prefix}-{team}", TeamNamespaceArgs(team=team, environment=environment), opts=opts).name
+        for team in teams
+    }
     return [
-        (spec, ModelComponent(f"{view.resource_prefix}-{spec.name}", model_args(settings, spec, view, registry_artifacts), opts=opts))
+        (spec, ModelComponent(f"{view.resource_prefix}-{spec.name}", model_args(settings, spec, view, registry_artifacts, namespaces), opts=opts))
         for spec in specs
     ]
 
@@ -150,6 +164,7 @@ def _model_outputs(settings: Settings, view: FoundationView, models: list[tuple]
             "modelPackageGroup": group_name(settings, spec),
             "pipeline": f"{view.resource_prefix}-{spec.name}-training" if component.pipeline else None,
             "endpoint": f"{view.resource_prefix}-{spec.name}" if component.endpoint else None,
+            "kubernetesService": f"{spec.owner}/{spec.name}" if component.kubernetes else None,
         }
         for spec, component in models
     }
@@ -170,7 +185,13 @@ def _dashboard(settings: Settings, view: FoundationView, models: list[tuple], pr
     )
 
 
-def _link_drift_events(settings: Settings, account_id: pulumi.Input[str], registry_account_id: pulumi.Input[str], opts: pulumi.ResourceOptions) -> None:
+def _link_drift_events(
+    settings: Settings,
+    account_id: pulumi.Input[str],
+    registry_account_id: pulumi.Input[str],
+    dead_letter_arn: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> None:
     """Route drift alarms to the registry account when it is another account than this one."""
     env = settings.env
     prefix = f"{env.name_prefix}-{env.environment}"
@@ -185,6 +206,7 @@ def _link_drift_events(settings: Settings, account_id: pulumi.Input[str], regist
                 target_bus_arn=f"arn:aws:events:{env.region}:{env.registry.account_id}:event-bus/default",
                 role_name=f"{prefix}-drift-forwarding",
                 account_id=account_id,
+                dead_letter_arn=dead_letter_arn,
             ),
             opts=opts,
         )

@@ -130,6 +130,13 @@ def load_settings(project_dir: Path, stack: str) -> Settings:
 
     plan = MigrationPlan(models, migration)
     plan.validate()
+    for model in plan.in_environment(env.environment):
+        if model.serving.target == "kubernetes" and model.versions.pinned(env.environment) and env.kubernetes is None:
+            raise ConfigError(
+                display, "mlops:kubernetes",
+                f"model {model.name} serves on kubernetes in {env.environment} but no cluster is configured",
+                "a mapping with context (a kubeconfig context) and optionally ingressNamespace",
+            )
     if env.personal is not None and env.personal.owner not in plan.audience():
         raise ConfigError(
             display, "mlops:personal.owner",

@@ -156,6 +156,15 @@ class Monitoring(ConfigModel):
         return self
 
 
+class KubernetesCluster(ConfigModel):
+    """The team cluster that serves models whose catalog target is ``kubernetes``."""
+
+    context: str = Field(pattern=r"^[A-Za-z0-9_.:@/-]{1,253}$", description="a kubeconfig context name")
+    ingress_namespace: str = Field(
+        "ingress-nginx", pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", description="the ingress controller's namespace"
+    )
+
+
 class Waiver(ConfigModel):
     """An explicit, reasoned and expiring exception to one policy rule."""
 
@@ -203,6 +212,9 @@ class StackSettings(ConfigModel):
     registry: Registry = Field(Registry(), alias="mlops:registry", description="sourceStack, readerAccounts")
     serving: Serving = Field(alias="mlops:serving", description="mode, minInstances, challenger, autoscaling, deployment, ...")
     monitoring: Monitoring = Field(alias="mlops:monitoring", description="dataCapture, samplingPercent, schedule")
+    kubernetes: KubernetesCluster | None = Field(
+        None, alias="mlops:kubernetes", description="context, ingressNamespace (needed to serve kubernetes-target models)"
+    )
     policy_waivers: list[Waiver] = Field(
         [], alias="mlops:policyWaivers", description="a list of {rule, resource, reason, owner, expires}"
     )
