@@ -131,35 +131,26 @@ def register(app: typer.Typer, *, default_prefix: str = "mlops") -> None:
     def show_decision(result: ApprovalResult, verb: str) -> None:
         say(f"{verb} {result.version.label} (was {result.previous_status}).", "green")
 
-    @app.command("approve")
-    def approve_command(
-        model: Model,
-        version: Version,
-        by: By,
-        reason: Reason,
-        project_dir: ProjectDir = None,
-        prefix: Prefix = default_prefix,
-    ) -> None:
-        """Approve a registered version: it may then be promoted to prod."""
-        with _reporting(err):
-            target = open_model(model, project_dir, prefix)
-            result = approve(target.clients, target.group, version, by=by, reason=reason)
-            show_decision(result, "Approved")
+    def decision_command(name: str, decide, verb: str, summary: str) -> None:
+        """Register ``mlops <name>``: set a version's approval status with who and why."""
 
-    @app.command("reject")
-    def reject_command(
-        model: Model,
-        version: Version,
-        by: By,
-        reason: Reason,
-        project_dir: ProjectDir = None,
-        prefix: Prefix = default_prefix,
-    ) -> None:
-        """Reject a registered version: it can no longer be promoted anywhere."""
-        with _reporting(err):
-            target = open_model(model, project_dir, prefix)
-            result = reject(target.clients, target.group, version, by=by, reason=reason)
-            show_decision(result, "Rejected")
+        def command(
+            model: Model,
+            version: Version,
+            by: By,
+            reason: Reason,
+            project_dir: ProjectDir = None,
+            prefix: Prefix = default_prefix,
+        ) -> None:
+            with _reporting(err):
+                target = open_model(model, project_dir, prefix)
+                show_decision(decide(target.clients, target.group, version, by=by, reason=reason), verb)
+
+        command.__doc__ = summary
+        app.command(name)(command)
+
+    decision_command("approve", approve, "Approved", "Approve a registered version: it may then be promoted to prod.")
+    decision_command("reject", reject, "Rejected", "Reject a registered version: it can no longer be promoted anywhere.")
 
     @app.command("promote")
     def promote_command(
