@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 	$(UV) sync --frozen
 	@touch $@
 
-.PHONY: install plan test demo
+.PHONY: install plan test demo bench
 install: .venv/.synced
 
 plan: .venv/.synced ## Render STACK offline (no AWS account, no Pulumi CLI)
@@ -20,3 +20,6 @@ test: .venv/.synced ## Run the whole test suite
 
 demo: .venv/.synced ## The whole model lifecycle against moto's server on 127.0.0.1 (a few minutes)
 	.venv/bin/python -m pipelines.demo
+
+bench: .venv/.synced ## Plan time and size per stack, resources per model per environment
+	.venv/bin/python tests/benchmarks/plan_benchmark.py

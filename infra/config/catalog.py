@@ -148,10 +148,9 @@ class Serving(ConfigModel):
             max_instances=override.max_instances or self.max_instances,
         )
 
-    @property
-    def is_gpu(self) -> bool:
-        """Whether any environment serves the model on a GPU instance."""
-        return any(self.size(e).instance_type.startswith(GPU_FAMILIES) for e in ("dev", "test", "prod"))
+    def needs_gpu(self, environment: str) -> bool:
+        """Whether the model is sized for a GPU instance in ``environment``."""
+        return self.size(environment).instance_type.startswith(GPU_FAMILIES)
 
 
 class ResolvedSize(ConfigModel):

@@ -131,6 +131,12 @@ def load_settings(project_dir: Path, stack: str) -> Settings:
     plan = MigrationPlan(models, migration)
     plan.validate()
     for model in plan.in_environment(env.environment):
+        if env.serving.mode == "serverless" and model.serving.target == "sagemaker" and model.serving.needs_gpu(env.environment):
+            raise ConfigError(
+                f"{MODELS_DIR}/{model.name}.yaml", f"serving.overrides.{env.environment}.instanceType",
+                f"{model.serving.size(env.environment).instance_type} is a GPU type but {env.environment} serves serverless (CPU only)",
+                "a CPU instance type for this environment",
+            )
         if model.serving.target == "kubernetes" and model.versions.pinned(env.environment) and env.kubernetes is None:
             raise ConfigError(
                 display, "mlops:kubernetes",

@@ -36,15 +36,6 @@ class PlanResult:
     outputs: dict[str, Any]
     violations: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
-    @property
-    def resources(self) -> tuple[Registration, ...]:
-        """Every registration, sorted by URN."""
-        return self.registrations
-
-    def by_type(self, type_token: str) -> list[Registration]:
-        """Registrations of one Pulumi type token."""
-        return [r for r in self.registrations if r.type == type_token]
-
     def to_json(self, *, property_dependencies: bool = False) -> dict[str, Any]:
         """The plan contract: stack, environment, resources, outputs, policy.
 

@@ -8,6 +8,7 @@ SDK and plans dev first for every StackReference, so planning twice would only c
 
 from __future__ import annotations
 
+import datetime
 import json
 import shutil
 from collections.abc import Callable
@@ -44,7 +45,7 @@ STACK_REFERENCE = "pulumi:pulumi:StackReference"
 MODEL_COMPONENT = "mlops:model:ModelComponent"
 
 #: The migration's sign-off as an approver would record it.
-SIGN_OFF = {"by": "omar.approver", "date": "2026-12-01"}
+SIGN_OFF = {"by": "omar.approver", "date": datetime.date(2026, 12, 1)}
 FRAUD_PROD = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/mlops-fraud/7"
 FORECAST_TEST = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/mlops-demand-forecast/1"
 TRIAGE_DEV = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/mlops-support-triage/2"

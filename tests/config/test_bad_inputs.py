@@ -222,6 +222,7 @@ CASES: list[Case | Any] = [
         C("model-override-unknown-instance", "an unknown instance type in an override", CHURN, put("serving/overrides/prod/instanceType", "ml.m5.huge"), "serving.overrides.prod.instanceType", "ml.* instance type"),
         id="model-override-unknown-instance",
     ),
+    C("model-gpu-serverless-dev", "a GPU-sized model in dev, which serves serverless (CPU only)", CHURN, put("serving/instanceType", "ml.g5.xlarge"), "serving.overrides.dev.instanceType", "CPU instance type"),
     C("model-override-unknown-env", "an override for an environment that does not exist", CHURN, put("serving/overrides/staging", {"maxInstances": 2}), "serving.overrides.staging", "dev, test, prod"),
     C("model-serverless-memory", "a serverless memory size SageMaker does not offer", CHURN, put("serving/serverless/memoryMb", 1500), "serving.serverless.memoryMb", "1024, 2048"),
     C("model-provisioned-above-max", "provisioned concurrency above max concurrency", CHURN, put("serving/serverless/provisionedConcurrency", 6), "serving.serverless.provisionedConcurrency", "1-5"),
