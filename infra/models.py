@@ -19,8 +19,9 @@ from components.registry import ModelRegistryArgs
 from components.training_pipeline import StepCodeObject, TrainingPipelineArgs
 from infra.config import Settings
 from infra.config.catalog import ModelSpec
+from infra.definition_cache import cached_definition
 from infra.foundation import FoundationView
-from pipelines.definition import PipelineSpec, baseline_prefix, build_definition, step_code
+from pipelines.definition import PipelineSpec, baseline_prefix, step_code
 
 
 def group_name(settings: Settings, model: ModelSpec) -> str:
@@ -31,10 +32,6 @@ def group_name(settings: Settings, model: ModelSpec) -> str:
 def drift_alarm_name(settings: Settings, environment: str, model: ModelSpec) -> str:
     """Name of the model's drift alarm in ``environment`` (the retraining trigger)."""
     return f"{settings.env.name_prefix}-{environment}-{model.name}-drift"
-
-
-#: Definitions already built in this process (building one takes the SDK seconds).
-_DEFINITIONS: dict[str, str] = {}
 
 
 def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
@@ -60,10 +57,7 @@ def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
             subnet_ids=tuple(values["subnet_ids"]),
             security_group_ids=tuple(values["security_group_ids"]),
         )
-        key = repr(sorted(vars(spec).items(), key=lambda kv: kv[0]))
-        if key not in _DEFINITIONS:
-            _DEFINITIONS[key] = build_definition(spec)
-        return _DEFINITIONS[key]
+        return cached_definition(spec)
 
     return build
 

@@ -24,3 +24,13 @@ def project_copy(tmp_path: Path) -> Path:
     shutil.copy2(PROJECT_DIR / "Pulumi.yaml", copy / "Pulumi.yaml")
     shutil.copytree(PROJECT_DIR / "stacks", copy / "stacks")
     return copy
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_definition_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Pipeline definitions are cached per session, never in the user's cache: every session
+    builds them with the SDK at least once (subprocesses inherit the setting)."""
+    folder = tmp_path_factory.mktemp("definition-cache")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MLOPS_CACHE_DIR", str(folder))
+        yield folder
