@@ -50,10 +50,7 @@ def build(settings: Settings) -> dict[str, pulumi.Input]:
         allowed_account_ids=[env.account_id] if env.account_id else None,
         default_tags={"tags": default_tags(settings)},
     )
-    providers: dict[str, pulumi.ProviderResource] = {"aws": provider}
-    if env.kubernetes is not None:
-        providers["kubernetes"] = k8s.Provider("kubernetes", context=env.kubernetes.context, enable_server_side_apply=True)
-    opts = pulumi.ResourceOptions(providers=providers)
+    opts = pulumi.ResourceOptions(providers={"aws": provider})
     account_id: pulumi.Input[str] = env.account_id or aws.get_caller_identity_output(
         opts=pulumi.InvokeOptions(provider=provider)
     ).account_id
@@ -148,6 +145,10 @@ def _models(settings: Settings, specs, view: FoundationView, registry_artifacts:
     serves on Kubernetes here."""
     environment = settings.env.environment
     teams = sorted({s.owner for s in specs if s.serving.target == "kubernetes" and s.versions.pinned(environment)})
+    if teams:
+        # Only a stack that serves on Kubernetes needs the cluster (the loader checked it is configured).
+        cluster = k8s.Provider("kubernetes", context=settings.env.kubernetes.context, enable_server_side_apply=True)
+        opts = pulumi.ResourceOptions(providers={**dict(opts.providers), "kubernetes": cluster})
     namespaces = {
         team: TeamNamespace(f"{view.resource_prefix}-{team}", TeamNamespaceArgs(team=team, environment=environment), opts=opts).name
         for team in teams
