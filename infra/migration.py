@@ -96,8 +96,9 @@ class MigrationPlan:
             extra = self.pilot[limit]
             raise ConfigError(
                 self._file(extra), "wave",
-                f"the pilot wave is full: {len(self.pilot)} pilot models, limit {limit} in {MIGRATION_FILE}",
-                "scale-out, or raise pilotLimit",
+                f"the pilot wave is full: {len(self.pilot)} pilot models ({', '.join(m.name for m in self.pilot)}), "
+                f"limit {limit} in {MIGRATION_FILE}",
+                "scale-out for all but the pilot models, or raise pilotLimit",
             )
         for model in self.models:
             self._validate_model(model)
@@ -116,7 +117,11 @@ class MigrationPlan:
         if reached >= 2:
             if not model.versions.prod:
                 raise ConfigError(file, "versions.prod", "phase activation needs a version pinned for prod", "promote an approved version to prod (mlops promote)")
-            approved = any(h.environment == "prod" and h.version == model.versions.prod for h in model.governance.history)
+            # Rollbacks only return to versions promoted earlier: a promotion is the approval.
+            approved = any(
+                h.environment == "prod" and h.action == "promote" and h.version == model.versions.prod
+                for h in model.governance.history
+            )
             if not approved:
                 raise ConfigError(
                     file, "versions.prod",

@@ -158,12 +158,6 @@ class Plan:
         assert len(found) == 1, f"{self.settings.stack}: expected one {type_token}, found {[r['name'] for r in found]}"
         return found[0]
 
-    def named(self, name: str) -> dict[str, Any]:
-        """The resource with logical name ``name``."""
-        found = [r for r in self.resources if r["name"] == name]
-        assert len(found) == 1, f"{self.settings.stack}: expected one resource named {name}, found {len(found)}"
-        return found[0]
-
     def with_input(self, type_token: str, key: str, value: Any) -> list[dict[str, Any]]:
         """Resources of ``type_token`` whose input ``key`` equals ``value``."""
         return [r for r in self.of_type(type_token) if r["inputs"].get(key) == value]

@@ -26,7 +26,6 @@ from catalog_plans import (
 )
 from infra.config import load_settings
 
-CHURN_V3 = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/mlops-churn/3"
 CHURN_V4 = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/mlops-churn/4"
 
 
@@ -86,7 +85,7 @@ GATES = [
     Gate(
         "pilot-over-limit",
         _set("support-triage", wave="pilot"),
-        "support-triage", "wave", ("pilot wave is full", "3 pilot models, limit 2"),
+        "support-triage", "wave", ("pilot wave is full", "3 pilot models (churn, fraud, support-triage)", "limit 2"),
     ),
     Gate(
         "scale-out-before-pilot-complete-and-signed",
@@ -179,12 +178,6 @@ def test_migration_status_refuses_a_broken_gate_the_same_way(gate: Gate, project
     _check_refused(gate, project_copy, "migration", "status", "--json")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: infra/migration.py MigrationPlan._validate_model accepts any governance.history entry "
-    "for the prod version (`any(h.environment == 'prod' and h.version == ...)`), so a prod version recorded "
-    "only by a rollback entry, never promoted, passes the activation gate",
-)
 def test_a_prod_version_recorded_only_as_a_rollback_is_not_an_approval(project_copy: Path):
     ROLLBACK_ONLY.edit(project_copy)
 

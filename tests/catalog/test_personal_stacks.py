@@ -126,17 +126,19 @@ def test_the_chosen_model_gets_a_serverless_endpoint(exp1):
     assert "serverlessConfig" in variant and "initialInstanceCount" not in variant
 
 
-def test_the_owner_role_reaches_only_its_own_prefix_in_the_shared_buckets(exp1):
+def test_the_owner_role_reaches_only_its_own_prefix_in_the_shared_buckets(exp1, plan_of):
+    buckets = plan_of("dev", "personal").outputs["buckets"]
     [role] = exp1.with_input(ROLE, "name", "mlops-dev-alice-exp1")
     [access] = [p for p in exp1.of_type(ROLE_POLICY) if exp1.property_dependencies(p).get("role") == [role["urn"]]]
 
     s3 = [s for s in policy(access, "policy")["Statement"] if any(a.startswith("s3:") for a in s["Action"])]
 
-    assert s3, "the owner works with data"
-    for statement in s3:
-        objects = [r for r in statement["Resource"] if "/" in r.removeprefix("arn:aws:s3:::")]
-        if objects:
-            assert all(r.endswith(f"/{PREFIX}*") for r in statement["Resource"]), statement
-        else:
-            assert statement["Action"] == ["s3:ListBucket"], statement
-            assert statement["Condition"] == {"StringLike": {"s3:prefix": [f"{PREFIX}*"]}}, statement
+    listing = [s for s in s3 if s["Action"] == ["s3:ListBucket"]]
+    objects = [s for s in s3 if s not in listing]
+    assert listing and objects
+    for statement in listing:
+        assert statement["Condition"] == {"StringLike": {"s3:prefix": [f"{PREFIX}*"]}}, statement
+    for statement in objects:
+        assert all(r.endswith(f"/{PREFIX}*") for r in statement["Resource"]), statement
+    [writes] = [s for s in objects if "s3:PutObject" in s["Action"]]
+    assert sorted(writes["Resource"]) == sorted(f"arn:aws:s3:::{buckets[b]}/{PREFIX}*" for b in ("raw", "curated", "artifacts"))
