@@ -240,6 +240,22 @@ def _personal_file(project: Path) -> None:
         yaml.dump(dev, handle)
 
 
+def _single_account(project: Path) -> None:
+    """Every stack in dev's account: no reader accounts, and test/prod name dev's account."""
+    account = "111122223333"
+
+    def dev(data: Any) -> None:
+        del data["config"]["mlops:registry"]["readerAccounts"]
+
+    def other(data: Any) -> None:
+        data["config"]["mlops:accountId"] = account
+        data["config"]["mlops:registry"]["accountId"] = account
+
+    edit_yaml(project / "stacks" / "Pulumi.dev.yaml", dev)
+    for stack in ("test", "prod"):
+        edit_yaml(project / "stacks" / f"Pulumi.{stack}.yaml", other)
+
+
 @dataclass
 class Variants:
     """The example project and its variants, built on first use; plans cached per (variant, stack)."""
@@ -260,6 +276,8 @@ class Variants:
                 _scale_out_open(project)
             elif variant == "personal":
                 _personal_file(project)
+            elif variant == "single-account":
+                _single_account(project)
             elif variant == "pricing":
                 before = snapshot(project)
                 result = run_cli("model", "add", "pricing", "--owner", "revenue-science", "--project-dir", str(project))
