@@ -169,31 +169,31 @@ class ModelEndpoint(pulumi.ComponentResource):
         )
         if a.autoscaling and a.mode == "realtime":
             # Only the champion scales; a challenger is a fixed-size experiment.
-            for v in (a.champion,):
-                target = aws.appautoscaling.Target(
-                    f"{name}-{v.role}-scaling",
-                    service_namespace="sagemaker",
-                    resource_id=pulumi.Output.concat("endpoint/", self.endpoint.name, f"/variant/{v.role}"),
-                    scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-                    min_capacity=a.instance_count,
-                    max_capacity=a.max_instances,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint]),
-                )
-                aws.appautoscaling.Policy(
-                    f"{name}-{v.role}-invocations",
-                    policy_type="TargetTrackingScaling",
-                    service_namespace=target.service_namespace,
-                    resource_id=target.resource_id,
-                    scalable_dimension=target.scalable_dimension,
-                    target_tracking_scaling_policy_configuration={
-                        "target_value": a.target_invocations,
-                        "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
-                        # Scale out fast, scale in slowly.
-                        "scale_out_cooldown": 60,
-                        "scale_in_cooldown": 300,
-                    },
-                    opts=child,
-                )
+            v = a.champion
+            target = aws.appautoscaling.Target(
+                f"{name}-{v.role}-scaling",
+                service_namespace="sagemaker",
+                resource_id=pulumi.Output.concat("endpoint/", self.endpoint.name, f"/variant/{v.role}"),
+                scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+                min_capacity=a.instance_count,
+                max_capacity=a.max_instances,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint]),
+            )
+            aws.appautoscaling.Policy(
+                f"{name}-{v.role}-invocations",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                resource_id=target.resource_id,
+                scalable_dimension=target.scalable_dimension,
+                target_tracking_scaling_policy_configuration={
+                    "target_value": a.target_invocations,
+                    "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
+                    # Scale out fast, scale in slowly.
+                    "scale_out_cooldown": 60,
+                    "scale_in_cooldown": 300,
+                },
+                opts=child,
+            )
         self.register_outputs({"endpoint_name": self.endpoint.name})
 
     def _alarm(self, name: str, a: ModelEndpointArgs, kind: str) -> str:

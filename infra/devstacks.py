@@ -28,8 +28,8 @@ from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
 
 from infra.automation import BackendError, OutputSink, StackBackend, StackNotFoundError
-
-SHARED_STACKS = frozenset({"dev", "test", "prod"})
+from infra.config import ConfigError, find_project_dir
+from infra.config.loader import SHARED_STACKS
 PERSONAL_PREFIX = "dev-"
 MAX_STACK_NAME_LENGTH = 40
 DEFAULT_TTL = "72h"
@@ -180,13 +180,13 @@ def find_project_root(start: Path) -> Path:
     Raises:
         DevStackError: no such folder.
     """
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / "Pulumi.yaml").is_file():
-            return folder
-    raise DevStackError(
-        f"no Pulumi.yaml in {start.name or start} or any folder above it: run inside the project or pass --project-dir"
-    )
+    try:
+        return find_project_dir(start)
+    except ConfigError:
+        start = start.resolve()
+        raise DevStackError(
+            f"no Pulumi.yaml in {start.name or start} or any folder above it: run inside the project or pass --project-dir"
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ The environment's serving and monitoring profile (stack settings), the model's o
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pulumi
@@ -18,20 +19,27 @@ from components.monitor import ModelMonitorArgs
 from components.registry import ModelRegistryArgs
 from components.training_pipeline import StepCodeObject, TrainingPipelineArgs
 from infra.config import Settings
-from infra.config.catalog import ModelSpec
+from infra.config.catalog import ModelSpec, model_package_group_name
 from infra.definition_cache import cached_definition
 from infra.foundation import FoundationView
 from pipelines.definition import PipelineSpec, baseline_prefix, step_code
 
 
+
 def group_name(settings: Settings, model: ModelSpec) -> str:
     """The model's package group and repository name (shared by every environment)."""
-    return f"{settings.env.name_prefix}-{model.name}"
+    return model_package_group_name(settings.env.name_prefix, model.name)
 
 
 def drift_alarm_name(settings: Settings, environment: str, model: ModelSpec) -> str:
     """Name of the model's drift alarm in ``environment`` (the retraining trigger)."""
     return f"{settings.env.name_prefix}-{environment}-{model.name}-drift"
+
+
+@cache
+def _step_code_objects() -> tuple[StepCodeObject, ...]:
+    """The pipeline step scripts as upload objects (the same for every model)."""
+    return tuple(StepCodeObject(name=c.name, key=c.key, content=c.content) for c in step_code())
 
 
 def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
@@ -105,7 +113,7 @@ def model_args(
             pipeline_name=f"{prefix}-{model.name}-training",
             description=f"Train, evaluate and register {model.name} ({model.algorithm} {model.problem})",
             definition=_definition(settings, model, view.data_prefix),
-            step_code=[StepCodeObject(name=c.name, key=c.key, content=c.content) for c in step_code()],
+            step_code=_step_code_objects(),
             artifacts_bucket=buckets["artifacts"],
             raw_bucket=buckets["raw"],
             raw_prefix=f"{view.data_prefix}models/{model.name}/",

@@ -29,10 +29,12 @@ from infra.config import find_project_dir
 from infra.config.loader import load_settings
 from infra.plan import PlanResult, plan_stack
 from pipelines.definition import serving_image
+from infra.config.catalog import model_package_group_name
 from pipelines.local_run import run_locally, write_sample_dataset
 
 console = Console(highlight=False)
 MODEL = "demo-churn"
+GROUP = model_package_group_name("mlops", MODEL)
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
 #: A few weak features: a model trained on them passes the quality bar but is clearly worse.
@@ -72,7 +74,7 @@ class Registry:
         self.sagemaker = boto3.client("sagemaker", region_name=REGION)
         self.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         self.sagemaker.create_model_package_group(
-            ModelPackageGroupName=f"mlops-{MODEL}", ModelPackageGroupDescription="demo model"
+            ModelPackageGroupName=GROUP, ModelPackageGroupDescription="demo model"
         )
         self.image = serving_image(REGION)
         self.count = 0
@@ -85,7 +87,7 @@ class Registry:
         self.s3.upload_file(archive, self.bucket, f"{prefix}/model.tar.gz")
         self.s3.put_object(Bucket=self.bucket, Key=f"{prefix}/evaluation.json", Body=json.dumps(report).encode())
         self.sagemaker.create_model_package(
-            ModelPackageGroupName=f"mlops-{MODEL}",
+            ModelPackageGroupName=GROUP,
             ModelApprovalStatus="PendingManualApproval",
             InferenceSpecification={
                 "Containers": [{"Image": self.image, "ModelDataUrl": f"s3://{self.bucket}/{prefix}/model.tar.gz"}],

@@ -34,6 +34,11 @@ ALGORITHMS = {
 _INSTANCE_HELP = "an ml.* instance type such as ml.m5.large (see infra/config/limits.py)"
 
 
+def model_package_group_name(prefix: str, model: str) -> str:
+    """The registry group (and image repository) holding a model's versions: ``<prefix>-<model>``."""
+    return f"{prefix}-{model}"
+
+
 def _instance_type(value: str) -> str:
     if value not in INSTANCE_TYPES:
         raise ValueError(f"{value!r} is not an allowed instance type")

@@ -17,7 +17,6 @@ from pydantic import Field, field_validator, model_validator
 from infra.config.validation import ConfigModel, KeyedError
 
 Environment = Literal["dev", "test", "prod"]
-ENVIRONMENTS: tuple[str, ...] = ("dev", "test", "prod")
 
 #: CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)

@@ -57,15 +57,17 @@ def locate_project_dir(start: Path | None = None) -> Path:
     Raises:
         DeliveryError: (INVALID) when there is none.
     """
+    from infra.config import ConfigError, find_project_dir
+
     here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / PROJECT_MARKER).is_file():
-            return folder
-    raise DeliveryError(
-        f"no {PROJECT_MARKER} in {here} or any folder above it: run inside the project or pass "
-        "--project-dir",
-        Problem.INVALID,
-    )
+    try:
+        return find_project_dir(here)
+    except ConfigError:
+        raise DeliveryError(
+            f"no {PROJECT_MARKER} in {here} or any folder above it: run inside the project or pass "
+            "--project-dir",
+            Problem.INVALID,
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from infra.config.catalog import model_package_group_name  # noqa: F401 (part of this module's API)
 from pipelines.delivery.errors import DeliveryError, Problem
 
 DEFAULT_MAX_ATTEMPTS = 5
@@ -81,11 +82,6 @@ class ModelVersion:
     def label(self) -> str:
         """`"version 3 of mlops-churn"`, for messages."""
         return f"version {self.number} of {self.group}"
-
-
-def model_package_group_name(prefix: str, model: str) -> str:
-    """The registry group that holds a model's versions: `<prefix>-<model>`."""
-    return f"{prefix}-{model}"
 
 
 def registry_clients(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 ACCOUNT = "111122223333"
@@ -28,8 +30,11 @@ def test_test_and_prod_read_the_registry_in_their_own_account(plan_of, stack):
     assert not [v for v in plan.result.violations if v["enforcement"] == "mandatory"]
 
 
-def test_prod_models_deploy_packages_from_the_shared_account(plan_of):
-    prod = plan_of("prod", "single-account")
-    packages = [m["inputs"]["primaryContainer"]["modelPackageName"] for m in prod.of_type("aws:sagemaker/model:Model")]
+def test_dev_shares_its_key_and_artifacts_with_no_other_account(plan_of):
+    dev = plan_of("dev", "single-account")
+    key_policy = json.loads(dev.one("aws:kms/key:Key")["inputs"]["policy"])
+    artifacts = next(p for p in dev.of_type("aws:s3/bucketPolicy:BucketPolicy") if "-artifacts-" in p["inputs"]["bucket"])
+    bucket_policy = json.loads(artifacts["inputs"]["policy"])
 
-    assert packages and all(f":{ACCOUNT}:model-package/" in arn for arn in packages)
+    sids = {s["Sid"] for s in key_policy["Statement"]} | {s["Sid"] for s in bucket_policy["Statement"]}
+    assert "EnvironmentsDecryptRegistryArtifacts" not in sids and "EnvironmentsReadModelArtifacts" not in sids
