@@ -19,7 +19,7 @@ test: .venv/.synced ## Run the whole test suite
 	.venv/bin/python -m pytest
 
 demo: .venv/.synced ## The whole model lifecycle against moto's server on 127.0.0.1 (a few minutes)
-	.venv/bin/python -m pipelines.demo
+	.venv/bin/python -m mlops.demo
 
 bench: .venv/.synced ## Plan time and size per stack, resources per model per environment
 	.venv/bin/python tests/benchmarks/plan_benchmark.py

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import base64
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import base64
 
 import pulumi
 import pulumi_aws as aws
 
+from pipelines.definition.step_code import StepCode
+
 
 @dataclass(frozen=True)
-class StepCodeObject:
-    """One step script uploaded content-addressed, so a change gives a new key and a new definition."""
+class ResolvedPipelineInputs:
+    """The deployed values a pipeline definition is built from, once Pulumi has resolved them.
 
-    name: str
-    key: str
-    content: bytes
+    Attributes:
+        role_arn: Pipeline execution role ARN.
+        artifacts_bucket: Bucket for step outputs and model artifacts.
+        raw_bucket: Bucket holding the training data.
+        kms_key_arn: The platform CMK.
+        code_uris: ``s3://`` URI of each uploaded step code object, keyed by its name.
+        subnet_ids: Private subnets for the jobs.
+        security_group_ids: Security groups for the jobs.
+    """
+
+    role_arn: str
+    artifacts_bucket: str
+    raw_bucket: str
+    kms_key_arn: str
+    code_uris: Mapping[str, str]
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -28,8 +43,7 @@ class TrainingPipelineArgs:
     Attributes:
         pipeline_name: SageMaker pipeline name.
         description: Shown in Studio.
-        definition: Builds the definition JSON from resolved values (role ARN, bucket names,
-            code URIs, key ARN, subnets, security groups); it must be deterministic.
+        definition: Builds the definition JSON from the resolved inputs; it must be deterministic.
         step_code: Scripts to upload into ``artifacts_bucket``.
         artifacts_bucket: Bucket holding step code and outputs.
         raw_bucket: Bucket whose new objects under ``raw_prefix`` retrain the model.
@@ -47,8 +61,8 @@ class TrainingPipelineArgs:
 
     pipeline_name: str
     description: str
-    definition: Callable[[dict[str, Any]], str]
-    step_code: Sequence[StepCodeObject]
+    definition: Callable[[ResolvedPipelineInputs], str]
+    step_code: Sequence[StepCode]
     artifacts_bucket: pulumi.Input[str]
     raw_bucket: pulumi.Input[str]
     raw_prefix: str
@@ -99,7 +113,13 @@ class TrainingPipeline(pulumi.ComponentResource):
             pipeline_name=args.pipeline_name,
             pipeline_display_name=args.pipeline_name,
             pipeline_description=args.description[:3072],
-            pipeline_definition=resolved.apply(args.definition),
+            pipeline_definition=resolved.apply(
+                lambda values: args.definition(
+                    ResolvedPipelineInputs(
+                        **{**values, "subnet_ids": tuple(values["subnet_ids"]), "security_group_ids": tuple(values["security_group_ids"])}
+                    )
+                )
+            ),
             role_arn=args.role_arn,
             parallelism_configuration={"max_parallel_execution_steps": 4},
             opts=child,

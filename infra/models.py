@@ -6,9 +6,6 @@ The environment's serving and monitoring profile (stack settings), the model's o
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
 import pulumi
 
 from components.endpoint import ModelEndpointArgs, VariantSpec
@@ -17,53 +14,46 @@ from components.model import ModelComponentArgs
 from components.model_card import ModelCardArgs
 from components.monitor import ModelMonitorArgs
 from components.registry import ModelRegistryArgs
-from components.training_pipeline import StepCodeObject, TrainingPipelineArgs
-from infra.config import Settings
-from infra.config.catalog import ModelSpec, model_package_group_name
-from infra.definition_cache import cached_definition
+from components.training_pipeline import ResolvedPipelineInputs, TrainingPipelineArgs
+from infra.config import Settings, names
+from infra.config.catalog import ModelSpec
 from infra.foundation import FoundationView
 from pipelines.definition import PipelineSpec, baseline_prefix, step_code
-
+from pipelines.definition.cache import cached_definition
 
 
 def group_name(settings: Settings, model: ModelSpec) -> str:
     """The model's package group and repository name (shared by every environment)."""
-    return model_package_group_name(settings.env.name_prefix, model.name)
+    return names.group_name(settings.env.name_prefix, model.name)
 
 
 def drift_alarm_name(settings: Settings, environment: str, model: ModelSpec) -> str:
     """Name of the model's drift alarm in ``environment`` (the retraining trigger)."""
-    return f"{settings.env.name_prefix}-{environment}-{model.name}-drift"
-
-
-@cache
-def _step_code_objects() -> tuple[StepCodeObject, ...]:
-    """The pipeline step scripts as upload objects (the same for every model)."""
-    return tuple(StepCodeObject(name=c.name, key=c.key, content=c.content) for c in step_code())
+    return names.drift_alarm_name(settings.env.name_prefix, environment, model.name)
 
 
 def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
     """A definition builder for the pipeline component (called with resolved values)."""
 
-    def build(values: dict[str, Any]) -> str:
+    def build(values: ResolvedPipelineInputs) -> str:
         spec = PipelineSpec(
             model_name=model.name,
             problem=model.problem,
             algorithm=model.algorithm,
             region=settings.env.region,
-            role_arn=values["role_arn"],
-            artifacts_bucket=values["artifacts_bucket"],
-            raw_data_uri=f"s3://{values['raw_bucket']}/{data_prefix}models/{model.name}/",
+            role_arn=values.role_arn,
+            artifacts_bucket=values.artifacts_bucket,
+            raw_data_uri=f"s3://{values.raw_bucket}/{data_prefix}models/{model.name}/",
             model_package_group_name=group_name(settings, model),
-            code_uris=values["code_uris"],
+            code_uris=values.code_uris,
             processing_instance_type=model.training.processing_instance_type,
             training_instance_type=model.training.instance_type,
             metric=model.training.metric,
             direction=model.training.direction,
             threshold=model.training.threshold,
-            kms_key_arn=values["kms_key_arn"],
-            subnet_ids=tuple(values["subnet_ids"]),
-            security_group_ids=tuple(values["security_group_ids"]),
+            kms_key_arn=values.kms_key_arn,
+            subnet_ids=values.subnet_ids,
+            security_group_ids=values.security_group_ids,
         )
         return cached_definition(spec)
 
@@ -110,10 +100,10 @@ def model_args(
             else []
         )
         pipeline = TrainingPipelineArgs(
-            pipeline_name=f"{prefix}-{model.name}-training",
+            pipeline_name=names.pipeline_name(prefix, model.name),
             description=f"Train, evaluate and register {model.name} ({model.algorithm} {model.problem})",
             definition=_definition(settings, model, view.data_prefix),
-            step_code=_step_code_objects(),
+            step_code=step_code(),
             artifacts_bucket=buckets["artifacts"],
             raw_bucket=buckets["raw"],
             raw_prefix=f"{view.data_prefix}models/{model.name}/",
@@ -132,7 +122,7 @@ def model_args(
     pinned = model.versions.pinned(environment)
     endpoint = None
     monitor = None
-    endpoint_name = f"{prefix}-{model.name}"
+    endpoint_name = names.endpoint_name(prefix, model.name)
     if pinned and model.serving.target == "sagemaker":
         serving, size = env.serving, model.serving.size(environment)
         challenger = None
@@ -206,7 +196,7 @@ def model_args(
     elif environment in ("test", "prod") and pinned:
         status = "review"
     card = ModelCardArgs(
-        card_name=f"{prefix}-{model.name}",
+        card_name=names.endpoint_name(prefix, model.name),
         description=model.description,
         owner=model.owner,
         problem=model.problem,

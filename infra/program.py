@@ -13,9 +13,8 @@ from components.eventing import DriftForwarding, DriftForwardingArgs, SharedEven
 from components.kubernetes_serving import TeamNamespace, TeamNamespaceArgs
 from components.model import ModelComponent
 from components.personal import PersonalWorkspace, PersonalWorkspaceArgs
-from infra.config import ConfigError, Settings, find_project_dir, load_settings
+from infra.config import ConfigError, Settings, find_project_dir, load_settings, names
 from infra.foundation import BUCKETS, Foundation, FoundationArgs, FoundationView
-from infra.migration import MigrationPlan
 from infra.models import group_name, model_args
 
 PROJECT = "mlops"
@@ -69,10 +68,10 @@ def _build_shared(settings: Settings, account_id: pulumi.Input[str], opts: pulum
         registry_artifacts: pulumi.Input[str] = registry.require_output("buckets").apply(lambda b: b["artifacts"])
     else:
         registry_account_id = account_id
-    migration = MigrationPlan(settings.models, settings.migration)
+    migration = settings.plan
     audience = list(migration.audience())
     foundation = Foundation(
-        f"{env.name_prefix}-{env.environment}",
+        names.environment_prefix(env.name_prefix, env.environment),
         FoundationArgs(env=env, account_id=account_id, registry_account_id=registry_account_id, audience=audience, admins=audience),
         opts=opts,
     )
@@ -86,7 +85,7 @@ def _build_shared(settings: Settings, account_id: pulumi.Input[str], opts: pulum
         **foundation.outputs(),
         "environment": env.environment,
         "registryAccountId": registry_account_id,
-        "models": _model_outputs(settings, view, models),
+        "models": _model_outputs(settings, models),
     }
 
 
@@ -95,7 +94,7 @@ def _build_personal(settings: Settings, account_id: pulumi.Input[str], opts: pul
     env, personal = settings.env, settings.env.personal
     shared = pulumi.StackReference(personal.shared_stack)
     field = lambda key, item: shared.require_output(key).apply(lambda value: value[item])  # noqa: E731
-    prefix = f"{env.name_prefix}-{settings.stack}"
+    prefix = names.stack_prefix(env.name_prefix, settings.stack)
     data_prefix = f"users/{settings.stack.removeprefix('dev-')}/"
     view = FoundationView(
         account_id=account_id,
@@ -136,7 +135,7 @@ def _build_personal(settings: Settings, account_id: pulumi.Input[str], opts: pul
         "sharedStack": personal.shared_stack,
         "workspaceRoleArn": workspace.role.arn,
         "dataPrefix": pulumi.Output.concat("s3://", view.bucket_names["raw"], "/", data_prefix),
-        "models": _model_outputs(settings, view, models),
+        "models": _model_outputs(settings, models),
     }
 
 
@@ -153,34 +152,35 @@ def _models(settings: Settings, specs, view: FoundationView, registry_artifacts:
         team: TeamNamespace(f"{view.resource_prefix}-{team}", TeamNamespaceArgs(team=team, environment=environment), opts=opts).name
         for team in teams
     }
-    return [
-        (spec, ModelComponent(f"{view.resource_prefix}-{spec.name}", model_args(settings, spec, view, registry_artifacts, namespaces), opts=opts))
-        for spec in specs
-    ]
+    built = []
+    for spec in specs:
+        args = model_args(settings, spec, view, registry_artifacts, namespaces)
+        built.append((spec, args, ModelComponent(f"{view.resource_prefix}-{spec.name}", args, opts=opts)))
+    return built
 
 
-def _model_outputs(settings: Settings, view: FoundationView, models: list[tuple]) -> dict[str, dict]:
+def _model_outputs(settings: Settings, models: list[tuple]) -> dict[str, dict]:
     return {
         spec.name: {
             "modelPackageGroup": group_name(settings, spec),
-            "pipeline": f"{view.resource_prefix}-{spec.name}-training" if component.pipeline else None,
-            "endpoint": f"{view.resource_prefix}-{spec.name}" if component.endpoint else None,
-            "kubernetesService": f"{spec.owner}/{spec.name}" if component.kubernetes else None,
+            "pipeline": args.pipeline.pipeline_name if args.pipeline else None,
+            "endpoint": args.endpoint.endpoint_name if args.endpoint else None,
+            "kubernetesService": f"{spec.owner}/{spec.name}" if args.kubernetes else None,
         }
-        for spec, component in models
+        for spec, args, _ in models
     }
 
 
 def _dashboard(settings: Settings, view: FoundationView, models: list[tuple], progress: str, opts: pulumi.ResourceOptions) -> None:
     env = settings.env
     PlatformDashboard(
-        f"{view.resource_prefix}-overview",
+        names.dashboard_name(view.resource_prefix),
         PlatformDashboardArgs(
-            dashboard_name=f"{view.resource_prefix}-overview",
+            dashboard_name=names.dashboard_name(view.resource_prefix),
             title=f"MLOps platform - {env.environment} ({settings.stack}): {progress}",
-            pipeline_names=[f"{view.resource_prefix}-{spec.name}-training" for spec, c in models if c.pipeline],
+            pipeline_names=[args.pipeline.pipeline_name for _, args, _ in models if args.pipeline],
             region=env.region,
-            widgets=[w for _, c in models if c.monitor for w in c.monitor.widgets],
+            widgets=[w for _, _, c in models if c.monitor for w in c.monitor.widgets],
         ),
         opts=opts,
     )
@@ -195,7 +195,7 @@ def _link_drift_events(
 ) -> None:
     """Route drift alarms to the registry account when it is another account than this one."""
     env = settings.env
-    prefix = f"{env.name_prefix}-{env.environment}"
+    prefix = names.environment_prefix(env.name_prefix, env.environment)
     if env.environment == "dev" and env.registry.reader_accounts:
         bus = pulumi.Output.concat("arn:aws:events:", env.region, ":", account_id, ":event-bus/default")
         SharedEventBus(f"{prefix}-events", SharedEventBusArgs(sender_accounts=env.registry.reader_accounts, bus_arn=bus), opts=opts)
@@ -203,7 +203,7 @@ def _link_drift_events(
         DriftForwarding(
             f"{prefix}-drift-forwarding",
             DriftForwardingArgs(
-                alarm_name_pattern=f"{prefix}-*-drift",
+                alarm_name_pattern=names.drift_alarm_pattern(env.name_prefix, env.environment),
                 target_bus_arn=f"arn:aws:events:{env.region}:{env.registry.account_id}:event-bus/default",
                 role_name=f"{prefix}-drift-forwarding",
                 account_id=account_id,

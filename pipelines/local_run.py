@@ -19,9 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelines.definition.step_code import STEPS_DIR
 from pipelines.steps import step_contract
-
-STEPS_DIR = Path(__file__).resolve().parent / "steps"
 
 
 class LocalRunError(RuntimeError):

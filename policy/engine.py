@@ -16,6 +16,7 @@ from policy.framework import (
     ENVIRONMENTS,
     Context,
     Resource,
+    ResourceOptions,
     Rule,
     Stack,
     Violation,
@@ -23,7 +24,7 @@ from policy.framework import (
 )
 from policy.rules import RULES
 
-__all__ = ["RULES", "Violation", "Waiver", "evaluate", "rules_table"]
+__all__ = ["RULES", "Resource", "ResourceOptions", "Violation", "Waiver", "evaluate", "evaluate_resources", "rules_table"]
 
 
 def evaluate(resources: Sequence[Mapping[str, Any]], environment: str, waivers: Sequence[Waiver] = (), *,
@@ -44,6 +45,14 @@ def evaluate(resources: Sequence[Mapping[str, Any]], environment: str, waivers: 
         ValueError: unknown environment, waivers without `today`, a waiver for an unknown rule, or a
             malformed resource entry.
     """
+    return evaluate_resources(
+        [Resource.from_plan(entry) for entry in resources], environment, waivers, today=today, rules=rules
+    )
+
+
+def evaluate_resources(resources: Iterable[Resource], environment: str, waivers: Sequence[Waiver] = (), *,
+                       today: date | None = None, rules: Sequence[Rule] = RULES) -> list[Violation]:
+    """``evaluate`` over typed resources (the offline plan builds them without a JSON round trip)."""
     if environment not in ENVIRONMENTS:
         raise ValueError(f"unknown environment {environment!r}; expected one of {', '.join(ENVIRONMENTS)}")
     if waivers and today is None:
@@ -53,7 +62,7 @@ def evaluate(resources: Sequence[Mapping[str, Any]], environment: str, waivers: 
     if unknown:
         raise ValueError(f"waivers name unknown rules: {', '.join(unknown)}; see `mlops policy list`")
 
-    stack = Stack(Resource.from_plan(entry) for entry in resources)
+    stack = Stack(resources)
     context = Context(environment)
     violations = [
         _apply_waivers(Violation(rule=rule.id, severity=rule.severity, resource=resource.urn, message=message,

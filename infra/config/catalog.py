@@ -12,31 +12,15 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from infra.config.limits import GPU_FAMILIES, INSTANCE_TYPES, SERVERLESS_MEMORY_MB, schedule_problem
+from infra.config.rules import MODEL_NAME, MODEL_NAME_MAX, MODEL_PACKAGE_ARN, TEAM_NAME, TIMESTAMP
 from infra.config.stack import Environment
 from infra.config.validation import ConfigModel, KeyedError
-
-MODEL_NAME = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-TEAM_NAME = r"^[a-z][a-z0-9-]{1,62}$"
-MODEL_PACKAGE_ARN = r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}/\d+$"
+from pipelines.steps.step_contract import ALGORITHMS, METRIC_DIRECTIONS
 
 Phase = Literal["development", "test-release", "activation"]
 PHASES: tuple[str, ...] = ("development", "test-release", "activation")
 
-#: The metrics each problem type reports, and the direction in which each improves.
-METRICS = {
-    "classification": {"auc": "maximize", "accuracy": "maximize", "f1": "maximize", "precision": "maximize", "recall": "maximize"},
-    "regression": {"rmse": "minimize", "mae": "minimize", "r2": "maximize"},
-}
-ALGORITHMS = {
-    "classification": ("gradient-boosting", "random-forest", "logistic-regression"),
-    "regression": ("gradient-boosting", "random-forest", "ridge"),
-}
 _INSTANCE_HELP = "an ml.* instance type such as ml.m5.large (see infra/config/limits.py)"
-
-
-def model_package_group_name(prefix: str, model: str) -> str:
-    """The registry group (and image repository) holding a model's versions: ``<prefix>-<model>``."""
-    return f"{prefix}-{model}"
 
 
 def _instance_type(value: str) -> str:
@@ -196,7 +180,7 @@ class HistoryEntry(ConfigModel):
     action: Literal["promote", "rollback"] = Field(description="promote, rollback")
     by: str = Field(min_length=1, description="who decided")
     reason: str = Field(min_length=1, description="why")
-    at: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", description="an ISO-8601 UTC time, e.g. 2026-10-05T09:12:00Z")
+    at: str = Field(pattern=TIMESTAMP, description="an ISO-8601 UTC time, e.g. 2026-10-05T09:12:00Z")
 
 
 class Governance(ConfigModel):
@@ -223,7 +207,10 @@ class Versions(ConfigModel):
 class ModelSpec(ConfigModel):
     """One catalog entry."""
 
-    name: str = Field(pattern=MODEL_NAME, max_length=32, description="lowercase letters, digits and single hyphens, at most 32 characters")
+    name: str = Field(
+        pattern=MODEL_NAME, max_length=MODEL_NAME_MAX,
+        description=f"lowercase letters, digits and single hyphens, at most {MODEL_NAME_MAX} characters",
+    )
     description: str = Field(min_length=1, max_length=1024, description="1-1024 characters")
     owner: str = Field(pattern=TEAM_NAME, description="the owning team, lowercase with hyphens")
     wave: Literal["pilot", "scale-out"] = Field(description="pilot, scale-out")
@@ -240,7 +227,7 @@ class ModelSpec(ConfigModel):
     def _consistent(self) -> "ModelSpec":
         if self.algorithm not in ALGORITHMS[self.problem]:
             raise KeyedError("algorithm", f"{self.algorithm!r} does not solve {self.problem}", ", ".join(ALGORITHMS[self.problem]))
-        metrics = METRICS[self.problem]
+        metrics = METRIC_DIRECTIONS[self.problem]
         if self.training.metric not in metrics:
             raise KeyedError("training.metric", f"{self.training.metric!r} is not a {self.problem} metric", ", ".join(metrics))
         if self.training.direction != metrics[self.training.metric]:

@@ -10,31 +10,30 @@ import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
+from ruamel.yaml import YAML
 
 from infra.config.catalog import ModelSpec
 from infra.config.errors import ConfigError
-from infra.config.migration import MigrationSettings
+from infra.config.layout import MIGRATION_FILE, MODELS_DIR, model_file, stack_file, stack_names
+from infra.config.migration import MigrationPlan, MigrationSettings
+from infra.config.rules import PERSONAL_STACK, PERSONAL_STACK_MAX, SHARED_STACKS, STACK_NAME
 from infra.config.stack import StackSettings
 from infra.config.validation import validate
 from infra.config.yamlfile import read_mapping
 
-STACKS_DIR = "stacks"
-MODELS_DIR = "stacks/models"
-MIGRATION_FILE = "stacks/migration.yaml"
 STACK_FILE_KEYS = ("config", "encryptedkey", "encryptionsalt", "environment", "secretsprovider")
-PERSONAL_STACK = re.compile(r"^dev-(?P<owner>[a-z][a-z0-9]{0,19})(?:-(?P<slug>[a-z][a-z0-9-]{0,15}))?$")
-SHARED_STACKS = ("dev", "test", "prod")
 
 
 class Settings(BaseModel):
     """Everything the program needs for one stack, validated."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     stack: str
     env: StackSettings
     models: tuple[ModelSpec, ...]
     migration: MigrationSettings
+    plan: MigrationPlan
 
     @property
     def personal(self) -> bool:
@@ -42,29 +41,16 @@ class Settings(BaseModel):
         return self.env.personal is not None
 
 
-def find_project_dir(start: Path) -> Path:
-    """The nearest folder at or above ``start`` holding ``Pulumi.yaml``."""
-    for folder in (start.resolve(), *start.resolve().parents):
-        if (folder / "Pulumi.yaml").is_file():
-            return folder
-    raise ConfigError(str(start), "(project)", "no Pulumi.yaml here or in any parent folder", "run inside the project or pass --project-dir")
-
-
-def stack_names(project_dir: Path) -> list[str]:
-    """The stacks that have a settings file, sorted."""
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (project_dir / STACKS_DIR).glob("Pulumi.*.yaml"))
-
-
 def _stack_config(project_dir: Path, stack: str) -> tuple[str, dict]:
     """The ``config:`` map of the stack's file (a personal stack without a file derives from dev)."""
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", stack):
+    if not re.fullmatch(STACK_NAME, stack):
         raise ConfigError("(stack)", "stack", f"{stack!r} is not a valid stack name", "letters, digits, '-', '_', '.'")
-    own = project_dir / STACKS_DIR / f"Pulumi.{stack}.yaml"
+    own = project_dir / stack_file(stack)
     personal = PERSONAL_STACK.match(stack)
     if not own.is_file() and personal is None:
         known = ", ".join(stack_names(project_dir)) or "none"
-        raise ConfigError(f"{STACKS_DIR}/Pulumi.{stack}.yaml", "(file)", "file not found", f"stacks {known}, or dev-<owner>[-<slug>]")
-    path = own if own.is_file() else project_dir / STACKS_DIR / "Pulumi.dev.yaml"
+        raise ConfigError(stack_file(stack), "(file)", "file not found", f"stacks {known}, or dev-<owner>[-<slug>]")
+    path = own if own.is_file() else project_dir / stack_file("dev")
     display = path.relative_to(project_dir).as_posix()
     document = read_mapping(path, display)
     for key in document:
@@ -84,12 +70,21 @@ def _check_stack_name(display: str, stack: str, env: StackSettings) -> None:
     if stack in SHARED_STACKS and env.environment != stack:
         raise ConfigError(display, "mlops:environment", f"stack {stack!r} must use environment {stack!r}", stack)
     if stack.startswith("dev-") and stack not in SHARED_STACKS:
-        if personal is None or len(stack) > 40:
-            raise ConfigError(display, "(stack)", f"{stack!r} is not a personal stack name", "dev-<owner>[-<slug>], lowercase, at most 40 characters")
+        if personal is None or len(stack) > PERSONAL_STACK_MAX:
+            raise ConfigError(display, "(stack)", f"{stack!r} is not a personal stack name", f"dev-<owner>[-<slug>], lowercase, at most {PERSONAL_STACK_MAX} characters")
         if env.personal is None or env.personal.owner != personal["owner"]:
             raise ConfigError(display, "mlops:personal.owner", f"must be {personal['owner']!r} for stack {stack!r}", personal["owner"])
     elif not stack.startswith(env.environment):
         raise ConfigError(display, "mlops:environment", f"stack {stack!r} does not match environment {env.environment!r}", "a stack named after its environment")
+
+
+def registry_name_prefix(project_dir: Path) -> str:
+    """``mlops:namePrefix`` of the registry-owning dev stack: model package groups are
+    ``<prefix>-<model>``. The settings' default when the project has no dev stack file."""
+    if not (project_dir / stack_file("dev")).is_file():
+        return StackSettings.model_fields["name_prefix"].default
+    display, config = _stack_config(project_dir, "dev")
+    return validate(StackSettings, config, display).name_prefix
 
 
 def load_models(project_dir: Path) -> tuple[ModelSpec, ...]:
@@ -126,14 +121,11 @@ def load_settings(project_dir: Path, stack: str) -> Settings:
             if name not in known:
                 raise ConfigError(display, f"mlops:personal.models[{i}]", f"no catalog model {name!r}", ", ".join(sorted(known)) or "no models")
     migration = load_migration(project_dir)
-    from infra.migration import MigrationPlan  # the plan builds on this module's constants
-
-    plan = MigrationPlan(models, migration)
-    plan.validate()
+    plan = load_plan(project_dir, models, migration)
     for model in plan.in_environment(env.environment):
         if env.serving.mode == "serverless" and model.serving.target == "sagemaker" and model.serving.needs_gpu(env.environment):
             raise ConfigError(
-                f"{MODELS_DIR}/{model.name}.yaml", f"serving.overrides.{env.environment}.instanceType",
+                model_file(model.name), f"serving.overrides.{env.environment}.instanceType",
                 f"{model.serving.size(env.environment).instance_type} is a GPU type but {env.environment} serves serverless (CPU only)",
                 "a CPU instance type for this environment",
             )
@@ -149,4 +141,25 @@ def load_settings(project_dir: Path, stack: str) -> Settings:
             f"{env.personal.owner!r} is not in the migration's current audience ({MIGRATION_FILE})",
             ", ".join(plan.audience()),
         )
-    return Settings(stack=stack, env=env, models=models, migration=migration)
+    return Settings(stack=stack, env=env, models=models, migration=migration, plan=plan)
+
+
+def load_plan(
+    project_dir: Path, models: tuple[ModelSpec, ...] | None = None, migration: MigrationSettings | None = None
+) -> MigrationPlan:
+    """The validated migration plan of the catalog (loaded unless given); raises ``ConfigError``."""
+    plan = MigrationPlan(
+        load_models(project_dir) if models is None else models,
+        load_migration(project_dir) if migration is None else migration,
+    )
+    plan.validate()
+    return plan
+
+
+def check_catalog_change(project_dir: Path, model_name: str, new_text: str) -> None:
+    """Raise ``ConfigError`` if replacing ``model_name``'s catalog file with ``new_text`` would
+    leave an invalid catalog or break a migration gate (e.g. a scale-out model promoted to test
+    before the pilot is complete)."""
+    changed = validate(ModelSpec, YAML(typ="safe", pure=True).load(new_text), model_file(model_name))
+    others = tuple(m for m in load_models(project_dir) if m.name != model_name)
+    load_plan(project_dir, (*others, changed))

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from infra.config.rules import NAME_PREFIX, PERSONAL_OWNER, PERSONAL_SLUG, PERSONAL_SLUG_MAX
 from infra.config.validation import ConfigModel, KeyedError
 
 Environment = Literal["dev", "test", "prod"]
@@ -25,7 +26,6 @@ ACCOUNT_ID = r"^\d{12}$"
 EMAIL = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
 REGION = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 TAG_VALUE = r"^[A-Za-z0-9 _.:/=+\-@]{1,256}$"
-USER_NAME = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
 STACK_REF = r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$"
 
 
@@ -177,8 +177,11 @@ class Waiver(ConfigModel):
 class Personal(ConfigModel):
     """Settings of an on-demand personal stack ``dev-<owner>[-<slug>]``."""
 
-    owner: str = Field(pattern=USER_NAME, description="a lowercase user name")
-    slug: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{0,15}$", description="a short lowercase label")
+    owner: str = Field(pattern=PERSONAL_OWNER, description="2-20 lowercase letters and digits, starting with a letter")
+    slug: str | None = Field(
+        None, pattern=PERSONAL_SLUG, max_length=PERSONAL_SLUG_MAX,
+        description=f"up to {PERSONAL_SLUG_MAX} lowercase letters, digits and single hyphens",
+    )
     models: list[str] = Field(
         [], description="names of catalog models to build in the stack")
     expires_at: str | None = Field(None, description="an ISO-8601 UTC timestamp")
@@ -197,7 +200,7 @@ class StackSettings(ConfigModel):
         None, alias="mlops:accountId", pattern=ACCOUNT_ID, description="a 12-digit AWS account id, quoted"
     )
     name_prefix: str = Field(
-        "mlops", alias="mlops:namePrefix", pattern=r"^[a-z][a-z0-9]{1,11}$", description="2-12 lowercase letters/digits"
+        "mlops", alias="mlops:namePrefix", pattern=NAME_PREFIX, description="2-12 lowercase letters/digits"
     )
     tags: Tags = Field(alias="mlops:tags", description="owner, costCenter, dataClassification")
     alerts: Alerts = Field(alias="mlops:alerts", description="email")

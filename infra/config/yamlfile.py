@@ -10,7 +10,6 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from infra.config.errors import ConfigError
 
-
 _YAML_HELP = "YAML with consistent indentation, closed quotes and each key once"
 
 

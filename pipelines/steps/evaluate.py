@@ -28,6 +28,7 @@ from pathlib import Path
 
 import joblib
 import pandas as pd
+import step_contract
 from sklearn.metrics import (
     accuracy_score,
     f1_score,
@@ -38,8 +39,6 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
-
-import step_contract
 
 MODEL_ARCHIVE = "model.tar.gz"
 DECIMALS = 6

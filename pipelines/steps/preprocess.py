@@ -24,9 +24,8 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
-
 import step_contract
+from sklearn.model_selection import train_test_split
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

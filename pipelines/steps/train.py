@@ -24,6 +24,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+import step_contract
 from sklearn.ensemble import (
     GradientBoostingClassifier,
     GradientBoostingRegressor,
@@ -34,8 +35,6 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-
-import step_contract
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

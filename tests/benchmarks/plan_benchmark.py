@@ -24,7 +24,7 @@ def plan(stack: str) -> tuple[float, dict]:
     """Plan ``stack`` in a fresh interpreter; (wall seconds, plan JSON)."""
     start = time.perf_counter()
     completed = subprocess.run(
-        [sys.executable, "-c", "from infra.cli import app; app()", "plan", stack, "--json", "--project-dir", str(PROJECT)],
+        [sys.executable, "-c", "from mlops.cli import app; app()", "plan", stack, "--json", "--project-dir", str(PROJECT)],
         capture_output=True, text=True, check=True,
     )
     return time.perf_counter() - start, json.loads(completed.stdout)

@@ -19,9 +19,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from infra.cli import app
 from infra.config import Settings, load_settings
-from infra.plan import PlanResult, plan_stack
+from mlops.cli import app
+from mlops.plan import PlanResult, plan_stack
 
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from catalog_plans import DASHBOARD, ROLE, USER_PROFILE, policy
 
 PILOT_USERS = ["alice", "bob"]

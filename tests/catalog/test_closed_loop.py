@@ -12,7 +12,6 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 import pytest
-
 from catalog_plans import (
     BUCKET_NOTIFICATION,
     EVENT_BUS_POLICY,

@@ -12,7 +12,6 @@ edited in place).
 from __future__ import annotations
 
 import pytest
-
 from catalog_plans import (
     ENDPOINT,
     ENDPOINT_CONFIG,

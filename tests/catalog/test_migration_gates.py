@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from catalog_plans import (
     FORECAST_TEST,
     FRAUD_PROD,
@@ -24,6 +23,7 @@ from catalog_plans import (
     sign_off_pilot,
     snapshot,
 )
+
 from infra.config import load_settings
 
 CHURN_V4 = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/mlops-churn/4"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from catalog_plans import ECR_REPOSITORY, ENDPOINT, PACKAGE_GROUP, PIPELINE, run_cli, snapshot
+
 from infra.config.loader import load_models
 
 PRICING = "stacks/models/pricing.yaml"

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from catalog_plans import (
     ENDPOINT,
     ENDPOINT_CONFIG,

@@ -9,7 +9,6 @@ where a version is pinned for the environment and the model is served by SageMak
 from __future__ import annotations
 
 import pytest
-
 from catalog_plans import (
     ECR_REPOSITORY,
     ENDPOINT,

@@ -8,7 +8,6 @@ policy lets only the test and prod accounts read (and deploy from) it.
 from __future__ import annotations
 
 import pytest
-
 from catalog_plans import ECR_REPOSITORY, PACKAGE_GROUP, PACKAGE_GROUP_POLICY, policy
 
 MODELS = ("churn", "demand-forecast", "fraud", "support-triage")

@@ -27,7 +27,7 @@ def test_test_and_prod_read_the_registry_in_their_own_account(plan_of, stack):
     assert plan.of_type(DRIFT_FORWARDING) == []  # dev's drift rules see this account's alarms directly
     assert plan.outputs["registryAccountId"] == ACCOUNT == plan.outputs["accountId"]
     assert plan.of_type("pulumi:pulumi:StackReference")
-    assert not [v for v in plan.result.violations if v["enforcement"] == "mandatory"]
+    assert not [v for v in plan.result.violations if v.enforcement == "mandatory"]
 
 
 def test_dev_shares_its_key_and_artifacts_with_no_other_account(plan_of):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 import datetime
 import math
-import shutil
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -23,8 +23,8 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-import infra.plan
-from infra.cli import app
+import mlops.plan
+from mlops.cli import app
 
 DEV, TEST, PROD = "stacks/Pulumi.dev.yaml", "stacks/Pulumi.test.yaml", "stacks/Pulumi.prod.yaml"
 MIGRATION = "stacks/migration.yaml"
@@ -299,7 +299,7 @@ def nothing_is_planned(monkeypatch: pytest.MonkeyPatch) -> None:
     def accepted(settings, _resolver):
         raise AssertionError(f"the configuration was accepted: the engine was asked to plan {settings.stack!r}")
 
-    monkeypatch.setattr(infra.plan, "run_plan", accepted)
+    monkeypatch.setattr(mlops.plan, "run_plan", accepted)
 
 
 def _case(entry: Case | Any) -> Case:
@@ -356,7 +356,7 @@ def test_bad_input_fails_the_same_way_from_a_real_process(tmp_path: Path, projec
         project = shutil.copytree(project_copy, tmp_path / f"copy-{index}")
         case.apply(project)
         before = _snapshot(project)
-        command = [sys.executable, "-c", "from infra.cli import app; app()", "plan", case.stack, "--out", "plan.json"]
+        command = [sys.executable, "-c", "from mlops.cli import app; app()", "plan", case.stack, "--out", "plan.json"]
         runs.append((case, project, before, subprocess.Popen(command, cwd=project / "stacks", stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
 
     assert len(runs) == len(SUBPROCESS_CASES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.config import load_settings, stack_names
-from infra.config.loader import SHARED_STACKS
+from infra.config.rules import SHARED_STACKS
 
 
 @pytest.mark.parametrize("stack", SHARED_STACKS)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from infra import devstacks_cli
+from mlops.cli import dev as devstacks_cli
 
 EXPIRED = {"mlops:kind": "personal-dev", "mlops:owner": "alice", "mlops:expires-at": "2026-11-21T09:00:00Z"}
 ALIVE = {"mlops:kind": "personal-dev", "mlops:owner": "bob", "mlops:expires-at": "2026-11-23T09:00:00Z"}
@@ -207,7 +207,7 @@ def test_outside_a_project_is_an_input_error(cli, tmp_path, monkeypatch):
     result = cli.run("list")
 
     assert result.exit_code == 2
-    assert "no Pulumi.yaml in elsewhere or any folder above it" in one_error_line(result)
+    assert "elsewhere: (project): no Pulumi.yaml here or in any parent folder" in one_error_line(result)
 
 
 # --- without the Pulumi CLI -------------------------------------------------------------------

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from infra.automation import BackendError
-from infra.devstacks import (
+from mlops.devstacks.automation import BackendError
+from mlops.devstacks.lifecycle import (
     DevStackError,
     ProjectLayout,
     create_personal_stack,

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from infra.automation import config_json
 from infra.config import load_settings
-from infra.devstacks import ProjectLayout, plan_personal_stack
+from mlops.devstacks.automation import config_json
+from mlops.devstacks.lifecycle import ProjectLayout, plan_personal_stack
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from infra.devstacks import (
+from mlops.devstacks.lifecycle import (
     DevStackError,
     check_personal_stack_name,
     expiry,

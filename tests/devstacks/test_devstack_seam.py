@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from infra.automation import (
+from mlops.devstacks.automation import (
     BackendError,
     PulumiCliUnavailableError,
     PulumiStackBackend,

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from infra.automation import PULUMI_INSTALL_URL, open_backend
-from infra.devstacks import (
+from mlops.devstacks.automation import PULUMI_INSTALL_URL, open_backend
+from mlops.devstacks.lifecycle import (
     ProjectLayout,
     create_personal_stack,
     destroy_personal_stack,

@@ -21,7 +21,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from pipelines.delivery.registry import RegistryClients, registry_clients
+from mlops.delivery.registry import RegistryClients, registry_clients
 
 EXAMPLE_CATALOG = Path(__file__).resolve().parents[2] / "stacks" / "models"
 ACCOUNT = "111122223333"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.delivery import DeliveryError, Problem, promote, registry_clients
-from pipelines.delivery.catalog_edit import CatalogFile
+from mlops.delivery import DeliveryError, Problem, promote, registry_clients
+from mlops.delivery.catalog_edit import CatalogFile
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 

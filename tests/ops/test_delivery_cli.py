@@ -7,7 +7,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from pipelines.delivery.cli import register
+from mlops.cli.delivery import register
 
 
 @pytest.fixture

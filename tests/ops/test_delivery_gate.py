@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipelines.delivery.gate import GateDecision
+from mlops.delivery.gate import GateDecision
 
 
 def decision(direction: str, champion: float, challenger: float, margin: float) -> GateDecision:

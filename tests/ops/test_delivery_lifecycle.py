@@ -8,7 +8,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from infra.config.loader import load_models
-from pipelines.delivery import DeliveryError, Problem, approve, promote, rollback
+from mlops.delivery import DeliveryError, Problem, approve, promote, rollback
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 GROUP = "mlops-demand-forecast"

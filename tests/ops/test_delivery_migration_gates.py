@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.delivery import DeliveryError, Problem, list_versions, promote
+from mlops.delivery import DeliveryError, Problem, list_versions, promote
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 EXAMPLE_STACKS = Path(__file__).resolve().parents[2] / "stacks"

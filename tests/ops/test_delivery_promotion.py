@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.delivery import DeliveryError, Problem, approve, promote, reject
+from mlops.delivery import DeliveryError, Problem, approve, promote, reject
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from pipelines.delivery import DeliveryError, Problem, promote, registry_clients
+from mlops.delivery import DeliveryError, Problem, promote, registry_clients
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 

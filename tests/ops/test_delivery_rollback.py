@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from ruamel.yaml import YAML
 
-from pipelines.delivery import DeliveryError, Problem, promote, reject, rollback
-from pipelines.delivery.catalog_edit import HistoryEntry
-from pipelines.delivery.rollback import rollback_candidates
+from mlops.delivery import DeliveryError, Problem, promote, reject, rollback
+from mlops.delivery.catalog_edit import HistoryEntry
+from mlops.delivery.rollback import rollback_candidates
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
-from infra import definition_cache
 from pipeline_specs import spec_fields
+
 from pipelines.definition import PipelineSpec
+from pipelines.definition import cache as definition_cache
 
 
 def classification_spec() -> PipelineSpec:

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import pulumi
-
 import policy_fixtures as f
+import pulumi
 from policy_fixtures import DROP, KEEP, UNPROTECTED
 from policy_harness import edited
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-
 from policy_harness import DROP
 
 KEEP: Mapping[str, Any] = MappingProxyType({})

@@ -6,12 +6,12 @@ import json
 import random
 from datetime import date
 
-import pytest
-
 import policy_fixtures as f
+import pytest
+from policy_harness import DROP, edited, planned
+
 from policy.engine import RULES, Waiver, evaluate, rules_table
 from policy.framework import ENVIRONMENTS
-from policy_harness import DROP, edited, planned
 
 TODAY = date(2026, 6, 1)
 

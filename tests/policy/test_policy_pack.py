@@ -10,8 +10,10 @@ import runpy
 import sys
 from pathlib import Path
 
+import policy_fixtures as f
 import pulumi_policy
 import pytest
+from policy_harness import DROP, edited, planned
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -25,10 +27,8 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 import policy
-import policy_fixtures as f
 from policy.engine import RULES, evaluate
 from policy.pack import PACK_NAME, build_policies
-from policy_harness import DROP, edited, planned
 
 RULE_BY_ID = {rule.id: rule for rule in RULES}
 

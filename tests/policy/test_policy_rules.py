@@ -6,13 +6,13 @@ inputs Pulumi really produces.
 
 from __future__ import annotations
 
-import pytest
-
 import policy_fixtures
-from policy.engine import RULES, evaluate
-from policy.framework import ENVIRONMENTS
+import pytest
 from policy_cases import CASES, Broken, Edit
 from policy_harness import planned
+
+from policy.engine import RULES, evaluate
+from policy.framework import ENVIRONMENTS
 
 RULE_BY_ID = {rule.id: rule for rule in RULES}
 NONCOMPLIANT = [(rule_id, index, broken) for rule_id, case in CASES.items()

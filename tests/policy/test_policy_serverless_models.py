@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pulumi_aws as aws
 import pytest
+from policy_harness import planned
 
 from policy.engine import evaluate
-from policy_harness import planned
 
 RULES = ("sagemaker-model-in-vpc", "sagemaker-model-network-isolation")
 PACKAGE = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/mlops-churn/4"

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from infra.config import Settings, load_settings
-from infra.config.loader import SHARED_STACKS
-from infra.plan import PlanResult, plan_stack
+from infra.config.rules import SHARED_STACKS
+from mlops.plan import PlanResult, plan_stack
 
 #: Runs the real CLI once per shared stack in one fresh interpreter (printing each JSON plan).
 _CLI_PER_STACK = (
     "import sys\n"
-    "from infra.cli import app\n"
+    "from mlops.cli import app\n"
     "for stack in sys.argv[1:]:\n"
     "    app(['plan', stack, '--json'], standalone_mode=False)\n"
 )
@@ -52,7 +52,7 @@ class Plan:
     @property
     def exit_code(self) -> int:
         """The exit code ``mlops plan`` must give this plan: 1 with mandatory violations, else 0."""
-        return 1 if any(v.get("enforcement") == "mandatory" for v in self.result.violations) else 0
+        return 1 if any(v.enforcement == "mandatory" for v in self.result.violations) else 0
 
 
 @pytest.fixture(scope="session")

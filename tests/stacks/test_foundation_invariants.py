@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from infra.config.loader import SHARED_STACKS as STACKS
+from infra.config.rules import SHARED_STACKS as STACKS
 
 BUCKET = "aws:s3/bucket:Bucket"
 ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"

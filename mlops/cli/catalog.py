@@ -1,0 +1,154 @@
+"""``mlops model add|list`` and ``mlops migration status``: the catalog and the migration."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from ruamel.yaml import YAML
+
+from infra.config import ConfigError
+from infra.config.catalog import ModelSpec
+from infra.config.layout import model_file
+from infra.config.loader import load_migration, load_models, load_plan
+from infra.config.migration import PHASE_ENVIRONMENTS, MigrationPlan
+from infra.config.validation import validate
+from mlops.cli.common import ExitCode, ProjectDir, console, fail, fail_config, project_dir, write_atomically
+from pipelines.steps.step_contract import METRIC_DIRECTIONS
+
+model_app = typer.Typer(help="The model catalog: one file per model in stacks/models.", no_args_is_help=True)
+migration_app = typer.Typer(help="The staged migration from pilot models to scale-out.", no_args_is_help=True)
+
+
+def _plan(folder: Path) -> MigrationPlan:
+    try:
+        return load_plan(folder)
+    except ConfigError as error:
+        fail_config(error)
+
+
+def new_entry(name: str, owner: str, wave: str, problem: str, algorithm: str, metric: str, description: str) -> dict:
+    """A catalog entry with sensible defaults for a new model in development."""
+    threshold = {"rmse": 100.0, "mae": 50.0, "r2": 0.6}.get(metric, 0.75)
+    return {
+        "name": name,
+        "description": description or f"{name}: describe what the model predicts and for whom.",
+        "owner": owner,
+        "wave": wave,
+        "phase": "development",
+        "problem": problem,
+        "algorithm": algorithm,
+        "training": {
+            "schedule": "rate(7 days)",
+            "instanceType": "ml.m5.xlarge",
+            "processingInstanceType": "ml.m5.large",
+            "metric": metric,
+            "direction": METRIC_DIRECTIONS[problem][metric],
+            "threshold": threshold,
+            "retrainOnNewData": True,
+            "retrainOnDrift": False,
+        },
+        "serving": {"target": "sagemaker", "instanceType": "ml.m5.large", "minInstances": 2, "maxInstances": 4},
+        "monitoring": {"dataQuality": True},
+        "governance": {"intendedUse": "State the intended use and the uses it must not serve.", "riskRating": "medium"},
+        "versions": {},
+    }
+
+
+@model_app.command("add")
+def add(
+    name: str = typer.Argument(..., help="Model name: lowercase letters, digits, hyphens; at most 32 characters."),
+    owner: str = typer.Option(..., "--owner", help="Owning team."),
+    wave: str = typer.Option("scale-out", "--wave", help="pilot or scale-out."),
+    problem: str = typer.Option("classification", "--problem", help="classification or regression."),
+    algorithm: str | None = typer.Option(None, "--algorithm", help="Default: gradient-boosting."),
+    metric: str | None = typer.Option(None, "--metric", help="Default: auc (classification), rmse (regression)."),
+    description: str = typer.Option("", "--description", help="What the model predicts."),
+    project: ProjectDir = None,
+) -> None:
+    """Add a model to the catalog: writes stacks/models/NAME.yaml (valid, or nothing at all)."""
+    folder = project_dir(project)
+    display = model_file(name)
+    target = folder / display
+    if target.exists():
+        fail(f"{display}: name: model {name!r} already exists (allowed: a new name)", ExitCode.INVALID)
+    if problem not in METRIC_DIRECTIONS:
+        fail(f"{display}: problem: {problem!r} is not allowed (allowed: {', '.join(METRIC_DIRECTIONS)})", ExitCode.INVALID)
+    entry = new_entry(name, owner, wave, problem, algorithm or "gradient-boosting", metric or ("auc" if problem == "classification" else "rmse"), description)
+    try:
+        spec = validate(ModelSpec, entry, display)
+        load_plan(folder, (*load_models(folder), spec), load_migration(folder))
+    except ConfigError as error:
+        fail_config(error)
+    buffer = io.StringIO()
+    yaml = YAML()
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    buffer.write(f"# {name}: added with `mlops model add`; fill in the description, intended use and sizes.\n")
+    yaml.dump(entry, buffer)
+    write_atomically(target, buffer.getvalue())
+    console.print(f"added {display} ({wave}, development); it appears in the next `mlops plan dev`")
+
+
+@model_app.command("list")
+def list_models(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    project: ProjectDir = None,
+) -> None:
+    """List the catalog: owner, wave, phase, algorithm and pinned versions."""
+    plan = _plan(project_dir(project))
+    rows = [
+        {
+            "name": m.name, "owner": m.owner, "wave": m.wave, "phase": m.phase, "problem": m.problem,
+            "algorithm": m.algorithm, "target": m.serving.target,
+            "versions": {e: m.versions.pinned(e) for e in ("dev", "test", "prod") if m.versions.pinned(e)},
+        }
+        for m in plan.models
+    ]
+    if as_json:
+        console.out(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    table = Table(title="Model catalog", show_edge=False)
+    for column in ("model", "owner", "wave", "phase", "algorithm", "dev", "test", "prod"):
+        table.add_column(column)
+    for r in rows:
+        pins = [r["versions"].get(e, "-").rsplit("/", 1)[-1] if e in r["versions"] else "-" for e in ("dev", "test", "prod")]
+        table.add_row(r["name"], r["owner"], r["wave"], r["phase"], f"{r['algorithm']} ({r['problem']})", *pins)
+    console.print(table)
+
+
+@migration_app.command("status")
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    project: ProjectDir = None,
+) -> None:
+    """Where the migration stands: models × phase × environments, each gate and what blocks it."""
+    plan = _plan(project_dir(project))
+    data = {
+        "progress": plan.progress(),
+        "audience": list(plan.audience()),
+        "gates": [{"gate": g.name, "open": g.open, "detail": g.detail} for g in plan.gates()],
+        "models": [
+            {"name": m.name, "wave": m.wave, "phase": m.phase, "environments": list(PHASE_ENVIRONMENTS[m.phase]), "owner": m.owner}
+            for m in plan.models
+        ],
+    }
+    if as_json:
+        console.out(json.dumps(data, indent=2, sort_keys=True))
+        return
+    table = Table(title="Models by environment", show_edge=False)
+    for column in ("model", "wave", "phase", "dev", "test", "prod"):
+        table.add_column(column)
+    for m in data["models"]:
+        table.add_row(m["name"], m["wave"], m["phase"], *("[green]●[/green]" if e in m["environments"] else "[dim]-[/dim]" for e in ("dev", "test", "prod")))
+    console.print(table)
+    gates = Table(title="Gates", show_edge=False)
+    for column in ("gate", "state", "detail"):
+        gates.add_column(column)
+    for g in data["gates"]:
+        gates.add_row(g["gate"], "[green]open[/green]" if g["open"] else "[red]blocked[/red]", g["detail"])
+    console.print(gates)
+    console.print(f"[bold]{data['progress']}[/bold]")
+    console.print(f"access: {', '.join(data['audience'])}")

@@ -1,0 +1,1 @@
+"""On-demand personal dev stacks: their lifecycle and the Automation API seam."""

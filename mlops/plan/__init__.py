@@ -1,0 +1,60 @@
+"""The offline plan: the real program under Pulumi's mock engine."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+from infra.config import Settings, load_settings
+from mlops.plan.engine import PlanResult, run_plan
+from mlops.plan.references import ReferenceResolver, referenced_stacks, stack_of
+from policy.engine import Resource, ResourceOptions, Violation, Waiver, evaluate_resources
+
+
+def plan_stack(project_dir: Path, stack: str, _seen: tuple[str, ...] = ()) -> PlanResult:
+    """Plan ``stack`` of the project in ``project_dir`` (referenced stacks are planned first).
+
+    Raises ``ConfigError`` for invalid configuration before anything is registered.
+    """
+    settings = load_settings(project_dir, stack)
+    outputs = {}
+    for reference in referenced_stacks(settings):
+        target = stack_of(reference)
+        if target in _seen or target == stack:
+            raise ValueError(f"stack reference cycle: {' -> '.join((*_seen, stack, target))}")
+        outputs[reference] = plan_stack(project_dir, target, (*_seen, stack)).outputs
+    result = run_plan(settings, ReferenceResolver(outputs))
+    return dataclasses.replace(result, violations=tuple(check_policy(result, settings)))
+
+
+def check_policy(result: PlanResult, settings: Settings) -> list[Violation]:
+    """Evaluate every policy rule over the planned resources, with the stack's waivers.
+
+    Waiver expiry is judged against today's date, the only input of a plan that is not a file;
+    stacks without waivers plan identically on every day.
+    """
+    waivers = [
+        Waiver(rule=w.rule, resource=w.resource, reason=w.reason, owner=w.owner, expires=w.expires.isoformat())
+        for w in settings.env.policy_waivers
+    ]
+    resources = [
+        Resource(
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            inputs=r.inputs,
+            parent=r.parent,
+            options=ResourceOptions(
+                protect=r.protect,
+                retain_on_delete=r.retain_on_delete,
+                depends_on=tuple(r.depends_on),
+                property_dependencies={key: tuple(urns) for key, urns in r.property_dependencies.items()},
+            ),
+        )
+        for r in result.registrations
+    ]
+    return evaluate_resources(resources, settings.env.environment, waivers, today=date.today() if waivers else None)
+
+
+__all__ = ["PlanResult", "plan_stack"]

@@ -1,0 +1,94 @@
+"""What one model's training pipeline depends on (``PipelineSpec``), and the names it shares.
+
+The catalog edge (``infra/config``) has already validated names and choices; the spec only
+rejects what would make the SDK build something that cannot run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pipelines.steps import step_contract
+
+# Keys of PipelineSpec.code_uris and names of the StepCode objects.
+PREPROCESS_CODE = "preprocess"
+TRAIN_CODE = "train"
+EVALUATE_CODE = "evaluate"
+STEP_CONTRACT_CODE = "step-contract"
+CODE_NAMES = (PREPROCESS_CODE, TRAIN_CODE, EVALUATE_CODE, STEP_CONTRACT_CODE)
+
+# The scikit-learn framework container used to preprocess, train, evaluate and serve.
+SKLEARN_FRAMEWORK_VERSION = "1.9-0"
+PENDING_MANUAL_APPROVAL = "PendingManualApproval"
+MAX_RUNTIME_SECONDS = 2 * 60 * 60
+VOLUME_SIZE_GB = 30
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """Everything the training pipeline of one catalog model depends on.
+
+    Attributes:
+        model_name: Catalog name, e.g. ``churn`` (lowercase letters, digits, hyphens, at most 32).
+        problem: ``classification`` or ``regression``.
+        algorithm: ``gradient-boosting``, ``random-forest``, ``logistic-regression`` (classification)
+            or ``ridge`` (regression).
+        region: AWS region of the pipeline, e.g. ``eu-west-1``; picks the container images.
+        role_arn: The pipeline execution role, also used by every job of the pipeline.
+        artifacts_bucket: Bucket for step outputs and model artifacts.
+        raw_data_uri: Default training input, ``s3://<raw-bucket>/models/<name>/``.
+        model_package_group_name: Registry group new versions go to, e.g. ``mlops-churn``.
+        code_uris: ``s3://`` URI of each uploaded ``step_code()`` object, keyed by its name.
+        processing_instance_type: Default instance type of the processing jobs.
+        training_instance_type: Default instance type of the training job.
+        metric: The gated metric, e.g. ``auc`` or ``rmse``.
+        direction: ``maximize`` or ``minimize``; must be the metric's own direction.
+        threshold: The metric value a model must reach to be registered.
+        kms_key_arn: The platform CMK; encrypts job volumes and outputs.
+        subnet_ids: Private subnets for the jobs; empty runs them outside a VPC.
+        security_group_ids: Security groups for the jobs; given together with ``subnet_ids``.
+    """
+
+    model_name: str
+    problem: str
+    algorithm: str
+    region: str
+    role_arn: str
+    artifacts_bucket: str
+    raw_data_uri: str
+    model_package_group_name: str
+    code_uris: Mapping[str, str]
+    processing_instance_type: str
+    training_instance_type: str
+    metric: str
+    direction: str
+    threshold: float
+    kms_key_arn: str
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Reject a spec the pipeline cannot run with, naming the model and the field."""
+
+        def invalid(reason: str) -> ValueError:
+            return ValueError(f"pipeline spec for model {self.model_name!r}: {reason}")
+
+        try:
+            step_contract.check_model_choice(self.problem, self.algorithm, self.metric, self.direction)
+        except ValueError as error:
+            raise invalid(str(error)) from None
+        if not self.region:
+            raise invalid("region is empty")
+        missing = [name for name in CODE_NAMES if name not in self.code_uris]
+        if missing:
+            raise invalid(f"code_uris lacks {', '.join(missing)} (upload every step_code() object)")
+        for name, uri in sorted(self.code_uris.items()):
+            # A local path would make the SDK upload it while building.
+            if not uri.startswith("s3://"):
+                raise invalid(f"code_uris[{name!r}] must be an s3:// URI, got {uri!r}")
+        if not self.raw_data_uri.startswith("s3://"):
+            raise invalid(f"raw_data_uri must be an s3:// URI, got {self.raw_data_uri!r}")
+        if bool(self.subnet_ids) != bool(self.security_group_ids):
+            raise invalid("subnet_ids and security_group_ids must be given together")
+
