@@ -224,6 +224,17 @@ def baseline_prefix(artifacts_bucket: str, model_name: str) -> str:
     return f"s3://{artifacts_bucket}/models/{model_name}/monitoring/baseline/"
 
 
+def drift_baseline_prefix(artifacts_bucket: str, model_name: str) -> str:
+    """The S3 prefix under which each training run writes its drift baseline, one folder per run.
+
+    A run's ``baseline.json`` lands in ``<prefix>/<pipeline execution id>/``, and the version it
+    registers records that URI in its CustomerMetadataProperties
+    (``step_contract.BASELINE_URI_METADATA_KEY``): a later run never overwrites the baseline of
+    a version an environment still serves.
+    """
+    return f"s3://{artifacts_bucket}/models/{model_name}/baselines"
+
+
 def serving_image(region: str) -> str:
     """The scikit-learn inference image registered versions run in ``region`` (offline lookup)."""
     with _offline_sdk(region):
@@ -356,6 +367,14 @@ class _Build:
     image: str
     serving_image: str
     network: Any
+
+    def drift_baseline_uri(self, *parts: str) -> Any:
+        """This execution's folder under ``drift_baseline_prefix()`` (or a file in it)."""
+        from sagemaker.core.workflow.execution_variables import ExecutionVariables
+        from sagemaker.core.workflow.functions import Join
+
+        prefix = drift_baseline_prefix(self.spec.artifacts_bucket, self.spec.model_name)
+        return Join(on="/", values=[prefix, ExecutionVariables.PIPELINE_EXECUTION_ID, *parts])
 
     def output_uri(self, *parts: str) -> Any:
         """An S3 URI under this execution's own prefix, so no run overwrites another's artifacts."""
@@ -526,7 +545,7 @@ def _script_step(
 
 
 def _preprocess_step(build: _Build) -> Any:
-    """Clean and split the raw data; outputs train, validation, test and the baseline features."""
+    """Clean and split the raw data; outputs train, validation, test, the baseline features and drift baseline."""
     splits = ("train", "validation", "test", "baseline")
     return _script_step(
         build,
@@ -534,8 +553,11 @@ def _preprocess_step(build: _Build) -> Any:
         PREPROCESS_CODE,
         inputs=[_s3_input("raw", build.parameters.input_data, f"{_PROCESSING}/input/raw")],
         outputs=[
-            _s3_output(split, build.output_uri("preprocess", split), f"{_PROCESSING}/output/{split}")
-            for split in splits
+            *(
+                _s3_output(split, build.output_uri("preprocess", split), f"{_PROCESSING}/output/{split}")
+                for split in splits
+            ),
+            _s3_output("drift-baseline", build.drift_baseline_uri(), f"{_PROCESSING}/output/drift-baseline"),
         ],
         arguments=["--problem", build.spec.problem],
         # Never cached: the input prefix is mutable, so a cache hit would skip newly arrived data.
@@ -731,6 +753,10 @@ def _register_step(build: _Build, train: Any, baseline: Any, report_uri: Any) ->
         content_types=["text/csv"],
         response_types=["text/csv", "application/json"],
         approval_status=PENDING_MANUAL_APPROVAL,
+        # Monitoring reads the drift baseline of the version it serves from here.
+        customer_metadata_properties={
+            step_contract.BASELINE_URI_METADATA_KEY: build.drift_baseline_uri(step_contract.BASELINE_FILENAME)
+        },
         model_metrics=ModelMetrics(
             model_statistics=json_source(report_uri),
             model_data_statistics=json_source(baseline_files.CalculatedBaselineStatistics),
