@@ -303,7 +303,7 @@ def test_without_ground_truth_only_drift_is_checked_and_bad_specs_are_refused():
     assert [step["Name"] for step in definition["Steps"]] == ["DriftCheck"]
     assert {p["Name"]: p.get("DefaultValue") for p in definition["Parameters"]}["BaselineUri"] == ""
     with pytest.raises(ValueError, match="capture_uri must be an s3:// URI"):
-        spec(capture_uri="/tmp/capture")
+        spec(capture_uri="capture/churn")
     with pytest.raises(ValueError, match="metric 'rmse' is not reported"):
         spec(metric="rmse")
     with pytest.raises(ValueError, match="code_uris lacks monitoring-data"):
