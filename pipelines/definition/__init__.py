@@ -41,7 +41,14 @@ from pipelines.definition.spec import (
     TRAIN_CODE,
     PipelineSpec,
 )
-from pipelines.definition.step_code import STEPS_DIR, StepCode, baseline_prefix, source_bundle, step_code
+from pipelines.definition.step_code import (
+    STEPS_DIR,
+    StepCode,
+    baseline_prefix,
+    drift_baseline_prefix,
+    source_bundle,
+    step_code,
+)
 
 __all__ = [
     "CODE_NAMES",
@@ -55,6 +62,7 @@ __all__ = [
     "PipelineSpec",
     "StepCode",
     "baseline_prefix",
+    "drift_baseline_prefix",
     "build_definition",
     "serving_image",
     "source_bundle",

@@ -24,7 +24,7 @@ from pipelines.definition.spec import (
     VOLUME_SIZE_GB,
     PipelineSpec,
 )
-from pipelines.definition.step_code import baseline_prefix
+from pipelines.definition.step_code import baseline_prefix, drift_baseline_prefix
 from pipelines.steps import step_contract
 
 _PROCESSING = "/opt/ml/processing"
@@ -67,6 +67,14 @@ class _Build:
     image: str
     serving_image: str
     network: Any
+
+    def drift_baseline_uri(self, *parts: str) -> Any:
+        """This execution's folder under ``drift_baseline_prefix()`` (or a file in it)."""
+        from sagemaker.core.workflow.execution_variables import ExecutionVariables
+        from sagemaker.core.workflow.functions import Join
+
+        prefix = drift_baseline_prefix(self.spec.artifacts_bucket, self.spec.model_name)
+        return Join(on="/", values=[prefix, ExecutionVariables.PIPELINE_EXECUTION_ID, *parts])
 
     def output_uri(self, *parts: str) -> Any:
         """An S3 URI under this execution's own prefix, so no run overwrites another's artifacts."""
@@ -227,7 +235,7 @@ def _script_step(
 
 
 def _preprocess_step(build: _Build) -> Any:
-    """Clean and split the raw data; outputs train, validation, test and the baseline features."""
+    """Clean and split the raw data; outputs train, validation, test, the baseline features and drift baseline."""
     splits = ("train", "validation", "test", "baseline")
     return _script_step(
         build,
@@ -235,8 +243,11 @@ def _preprocess_step(build: _Build) -> Any:
         PREPROCESS_CODE,
         inputs=[_s3_input("raw", build.parameters.input_data, f"{_PROCESSING}/input/raw")],
         outputs=[
-            _s3_output(split, build.output_uri("preprocess", split), f"{_PROCESSING}/output/{split}")
-            for split in splits
+            *(
+                _s3_output(split, build.output_uri("preprocess", split), f"{_PROCESSING}/output/{split}")
+                for split in splits
+            ),
+            _s3_output("drift-baseline", build.drift_baseline_uri(), f"{_PROCESSING}/output/drift-baseline"),
         ],
         arguments=["--problem", build.spec.problem],
         # Never cached: the input prefix is mutable, so a cache hit would skip newly arrived data.
@@ -252,7 +263,12 @@ def _split_uri(preprocess: Any, split: str) -> Any:
 def _train_step(build: _Build, preprocess: Any) -> Any:
     """Train with train.py in the scikit-learn framework container (script mode)."""
     from sagemaker.core.shapes import StoppingCondition
-    from sagemaker.core.training.configs import Compute, InputData, Networking, OutputDataConfig
+    from sagemaker.core.training.configs import (
+        Compute,
+        InputData,
+        Networking,
+        OutputDataConfig,
+    )
     from sagemaker.mlops.workflow.steps import TrainingStep
     from sagemaker.train.model_trainer import ModelTrainer
 
@@ -329,7 +345,10 @@ def _evaluate_step(build: _Build, preprocess: Any, train: Any) -> tuple[Any, Any
 
 def _quality_gate(build: _Build, preprocess: Any, train: Any, evaluate: Any, report: Any) -> Any:
     """Register the model (and its data-quality baseline) only if the gated metric is good enough."""
-    from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo, ConditionLessThanOrEqualTo
+    from sagemaker.core.workflow.conditions import (
+        ConditionGreaterThanOrEqualTo,
+        ConditionLessThanOrEqualTo,
+    )
     from sagemaker.core.workflow.functions import Join, JsonGet
     from sagemaker.mlops.workflow.condition_step import ConditionStep
     from sagemaker.mlops.workflow.fail_step import FailStep
@@ -368,7 +387,10 @@ def _baseline_step(build: _Build, preprocess: Any) -> Any:
     """Compute the data-quality baseline of the training features with the Model Monitor analyzer."""
     from sagemaker.core.model_monitor.dataset_format import DatasetFormat
     from sagemaker.mlops.workflow.check_job_config import CheckJobConfig
-    from sagemaker.mlops.workflow.quality_check_step import DataQualityCheckConfig, QualityCheckStep
+    from sagemaker.mlops.workflow.quality_check_step import (
+        DataQualityCheckConfig,
+        QualityCheckStep,
+    )
 
     spec = build.spec
     check_job = CheckJobConfig(
@@ -432,6 +454,10 @@ def _register_step(build: _Build, train: Any, baseline: Any, report_uri: Any) ->
         content_types=["text/csv"],
         response_types=["text/csv", "application/json"],
         approval_status=PENDING_MANUAL_APPROVAL,
+        # Monitoring reads the drift baseline of the version it serves from here.
+        customer_metadata_properties={
+            step_contract.BASELINE_URI_METADATA_KEY: build.drift_baseline_uri(step_contract.BASELINE_FILENAME)
+        },
         model_metrics=ModelMetrics(
             model_statistics=json_source(report_uri),
             model_data_statistics=json_source(baseline_files.CalculatedBaselineStatistics),

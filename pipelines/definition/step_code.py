@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from pipelines.definition.spec import EVALUATE_CODE, PREPROCESS_CODE, STEP_CONTRACT_CODE, TRAIN_CODE
+from pipelines.definition.spec import (
+    EVALUATE_CODE,
+    PREPROCESS_CODE,
+    STEP_CONTRACT_CODE,
+    TRAIN_CODE,
+)
 
 STEPS_DIR = Path(__file__).resolve().parent.parent / "steps"
 CODE_KEY_PREFIX = "pipelines/code"
@@ -98,3 +103,13 @@ def baseline_prefix(artifacts_bucket: str, model_name: str) -> str:
     """
     return f"s3://{artifacts_bucket}/models/{model_name}/monitoring/baseline/"
 
+
+def drift_baseline_prefix(artifacts_bucket: str, model_name: str) -> str:
+    """The S3 prefix under which each training run writes its drift baseline, one folder per run.
+
+    A run's ``baseline.json`` lands in ``<prefix>/<pipeline execution id>/``, and the version it
+    registers records that URI in its CustomerMetadataProperties
+    (``step_contract.BASELINE_URI_METADATA_KEY``): a later run never overwrites the baseline of
+    a version an environment still serves.
+    """
+    return f"s3://{artifacts_bucket}/models/{model_name}/baselines"

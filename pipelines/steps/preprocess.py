@@ -16,13 +16,17 @@ training), and writes::
     <output-dir>/test/test.csv
     <output-dir>/baseline/baseline.csv           training features only, with header: the
                                                  data-quality baseline for Model Monitor
+    <output-dir>/drift-baseline/baseline.json    the training features' distributions, read by
+                                                 monitor_drift.py (format in step_contract)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import step_contract
 from sklearn.model_selection import train_test_split
@@ -87,6 +91,70 @@ def split(frame: pd.DataFrame, args: argparse.Namespace) -> tuple[pd.DataFrame, 
     return train, validation, test
 
 
+# A numeric feature with at most this many distinct integral values is a category (a flag, a
+# code): it drifts by frequencies (chi-square), not along an axis (Kolmogorov-Smirnov).
+MAX_INTEGER_CATEGORIES = 20
+# Population stability index bins per numeric feature: deciles of the training split.
+PSI_BINS = 10
+# Above this many distinct values the CDF is kept at 0.1 % quantile steps instead of exactly.
+CDF_POINTS = 1001
+DECIMALS = 6
+
+
+def is_categorical(values: pd.Series) -> bool:
+    """Whether a training feature is compared by category frequencies (see MAX_INTEGER_CATEGORIES)."""
+    if not pd.api.types.is_numeric_dtype(values):
+        return True
+    present = values.dropna()
+    distinct = present.unique()
+    return len(distinct) <= MAX_INTEGER_CATEGORIES and bool(np.all(np.mod(distinct, 1) == 0))
+
+
+def feature_baseline(name: str, values: pd.Series) -> dict:
+    """One feature's entry of baseline.json (format in step_contract)."""
+    present = values.dropna()
+    entry = {"name": str(name), "missing": round(1 - len(present) / len(values), DECIMALS) if len(values) else 0.0}
+    if is_categorical(values):
+        counts: dict[str, int] = {}
+        for value, count in present.value_counts().items():
+            key = step_contract.category_key(value)
+            counts[key] = counts.get(key, 0) + int(count)
+        total = sum(counts.values()) or 1
+        entry.update(
+            type=step_contract.CATEGORICAL_FEATURE,
+            categories={key: round(count / total, DECIMALS) for key, count in sorted(counts.items())},
+        )
+        return entry
+    ordered = np.sort(present.to_numpy(dtype=float))
+    # Inner decile edges, without repeats: a value-heavy feature gets fewer, wider bins.
+    edges = np.unique(np.quantile(ordered, np.linspace(0, 1, PSI_BINS + 1)[1:-1]))
+    bin_counts = np.bincount(np.searchsorted(edges, ordered, side="left"), minlength=len(edges) + 1)
+    distinct = np.unique(ordered)
+    if len(distinct) <= CDF_POINTS:
+        cdf_values = distinct
+    else:
+        cdf_values = np.unique(np.quantile(ordered, np.linspace(0, 1, CDF_POINTS)))
+    # F(x) = share of training values <= x, at each kept point.
+    cdf_probabilities = np.searchsorted(ordered, cdf_values, side="right") / len(ordered)
+    entry.update(
+        type=step_contract.NUMERIC_FEATURE,
+        bin_edges=[round(float(edge), DECIMALS) for edge in edges],
+        bin_proportions=[round(float(count) / len(ordered), DECIMALS) for count in bin_counts],
+        cdf_values=[round(float(value), DECIMALS) for value in cdf_values],
+        cdf_probabilities=[round(float(value), DECIMALS) for value in cdf_probabilities],
+    )
+    return entry
+
+
+def drift_baseline(features: pd.DataFrame) -> dict:
+    """The baseline.json document of the training features, in their column order."""
+    return {
+        "format": step_contract.BASELINE_FORMAT,
+        "rows": len(features),
+        "features": [feature_baseline(name, features[name]) for name in features.columns],
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the preprocess step."""
     args = parse_args(argv)
@@ -104,6 +172,10 @@ def main(argv: list[str] | None = None) -> None:
         if name == "train":
             (output_dir / "baseline").mkdir(parents=True, exist_ok=True)
             filled[feature_names].to_csv(output_dir / "baseline" / "baseline.csv", index=False)
+            # From the split before filling: the share of missing values is part of the baseline.
+            (output_dir / "drift-baseline").mkdir(parents=True, exist_ok=True)
+            document = json.dumps(drift_baseline(part[feature_names]), indent=1, sort_keys=True) + "\n"
+            (output_dir / "drift-baseline" / step_contract.BASELINE_FILENAME).write_text(document)
 
     print(
         f"preprocess: {len(raw)} rows read, {len(raw) - len(labelled)} without target dropped; "

@@ -90,3 +90,35 @@ def meets_threshold(value: float, threshold: float, direction: str) -> bool:
     The pipeline's condition step applies the same rule (``>=`` / ``<=``) to evaluation.json.
     """
     return value >= threshold if direction == MAXIMIZE else value <= threshold
+
+
+# The drift baseline: written by preprocess.py from the training split of every run, read by
+# monitor_drift.py for the version an environment pins. One JSON document (keys sorted):
+#
+#   {"format": "mlops-feature-baseline/1", "rows": 341, "features": [        # training order
+#     {"name": "tenure", "type": "numeric", "missing": 0.0,
+#      "bin_edges": [inner edges], "bin_proportions": [len(bin_edges) + 1 values],
+#      "cdf_values": [ascending], "cdf_probabilities": [F(value), same length]},
+#     {"name": "contract", "type": "categorical", "missing": 0.0,
+#      "categories": {"0": 0.52, "1": 0.31, "2": 0.17}}]}
+#
+# Numeric bins are (-inf, e1], (e1, e2], ..., (ek, inf); "missing" is the share of empty values,
+# outside the bins. The CDF is the training split's empirical distribution function (exact, or
+# at 0.1 % quantile steps for large splits), for the Kolmogorov-Smirnov test.
+BASELINE_FILENAME = "baseline.json"
+BASELINE_FORMAT = "mlops-feature-baseline/1"
+NUMERIC_FEATURE = "numeric"
+CATEGORICAL_FEATURE = "categorical"
+# The CustomerMetadataProperties key under which a registered version carries its baseline's URI.
+BASELINE_URI_METADATA_KEY = "mlops:baseline-uri"
+
+
+def category_key(value: object) -> str:
+    """The text a category is counted under, in the baseline and in captured data alike.
+
+    Captured CSV gives ``1`` or ``1.0`` for a category the training data held as the integer 1,
+    so an integral number is written without its fraction.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -12,7 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from pipeline_specs import ARTIFACTS_BUCKET, KMS_KEY_ARN, REGRESSION_OVERRIDES, code_uris, spec_fields
+from pipeline_specs import (
+    ARTIFACTS_BUCKET,
+    KMS_KEY_ARN,
+    REGRESSION_OVERRIDES,
+    code_uris,
+    spec_fields,
+)
 
 from pipelines.definition import PipelineSpec, baseline_prefix
 
@@ -259,9 +265,21 @@ def test_outputs_go_to_a_prefix_per_execution(definitions):
     preprocess = all_steps(definitions["churn"])["Preprocess"]["Arguments"]
     outputs = {o["OutputName"]: o["S3Output"]["S3Uri"] for o in preprocess["ProcessingOutputConfig"]["Outputs"]}
 
-    assert set(outputs) == {"train", "validation", "test", "baseline"}
+    assert set(outputs) == {"train", "validation", "test", "baseline", "drift-baseline"}
     run_prefix = [f"s3://{ARTIFACTS_BUCKET}/models/churn/pipeline", {"Get": "Execution.PipelineExecutionId"}]
     assert outputs["train"] == {"Std:Join": {"On": "/", "Values": [*run_prefix, "preprocess", "train"]}}
+
+
+def test_each_run_writes_its_drift_baseline_and_the_version_records_where(definitions):
+    steps = all_steps(definitions["churn"])
+    outputs = steps["Preprocess"]["Arguments"]["ProcessingOutputConfig"]["Outputs"]
+    drift_baseline = next(o["S3Output"] for o in outputs if o["OutputName"] == "drift-baseline")
+    run_folder = [f"s3://{ARTIFACTS_BUCKET}/models/churn/baselines", {"Get": "Execution.PipelineExecutionId"}]
+
+    assert drift_baseline["LocalPath"] == "/opt/ml/processing/output/drift-baseline"
+    assert drift_baseline["S3Uri"] == {"Std:Join": {"On": "/", "Values": run_folder}}
+    metadata = steps["RegisterModel"]["Arguments"]["CustomerMetadataProperties"]
+    assert metadata == {"mlops:baseline-uri": {"Std:Join": {"On": "/", "Values": [*run_folder, "baseline.json"]}}}
 
 
 def test_same_spec_gives_byte_identical_sorted_json(offline_builds):
