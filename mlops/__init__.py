@@ -1,0 +1,1 @@
+"""Operations around the Pulumi program: plan diff, cost estimate."""

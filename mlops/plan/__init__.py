@@ -1,0 +1,1 @@
+"""Reading plans: what a change creates, updates, replaces or deletes."""
