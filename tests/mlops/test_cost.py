@@ -1,0 +1,110 @@
+"""Monthly cost estimates of the example stacks and of the choices a model owner makes."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from mlops.cost.estimate import UsageAssumptions, estimate
+from mlops.cost.prices import load_prices
+from mlops.cost.schedule import runs_per_month
+from mlops.plan.diff import diff_plans
+
+ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+
+
+@pytest.mark.parametrize("stack", ["dev", "test", "prod"])
+def test_example_stacks_cost_something_and_groups_add_up(plans, stack):
+    result = estimate(plans("base", stack))
+    assert result.total > 0
+    assert sum(result.by_group().values()) == pytest.approx(result.total, abs=0.01 * len(result.by_group()))
+    assert result.budget_usd and result.budget_usd > 0
+    section = result.to_json()
+    assert json.dumps(section, sort_keys=True) == json.dumps(estimate(plans("base", stack)).to_json(), sort_keys=True)
+    assert all(round(r["monthlyUsd"], 2) == r["monthlyUsd"] for r in section["resources"])
+
+
+def test_each_model_reaching_prod_costs_money_there(plans):
+    groups = estimate(plans("base", "prod")).by_group()
+    assert groups["churn"] > 100  # two real-time instances around the clock
+
+
+def _endpoint_config(plan, model):
+    return next(r for r in plan["resources"] if r["type"] == ENDPOINT_CONFIG and f"-{model}-" in r["name"])
+
+
+def test_serverless_model_costs_less_than_two_realtime_instances(plans):
+    dev = estimate(plans("base", "dev"))
+    prod = estimate(plans("base", "prod"))
+    serverless = next(l for l in dev.lines if l.type == ENDPOINT_CONFIG and "churn" in l.name)
+    realtime = next(l for l in prod.lines if l.type == ENDPOINT_CONFIG and "churn" in l.name)
+    assert "serverless" in serverless.basis and "2 x" in realtime.basis
+    assert 0 < serverless.monthly_usd < realtime.monthly_usd
+
+
+def test_usage_assumptions_drive_serverless_cost(plans):
+    plan = plans("base", "dev")
+    quiet = estimate(plan, UsageAssumptions(requests_per_month=10_000)).by_group()["churn"]
+    busy = estimate(plan, UsageAssumptions(requests_per_month=10_000_000)).by_group()["churn"]
+    per_model = estimate(plan, per_model={"churn": UsageAssumptions(requests_per_month=10_000_000)}).by_group()["churn"]
+    assert quiet < busy == per_model
+
+
+def test_training_runs_follow_the_schedule(plans):
+    dev = estimate(plans("base", "dev"))
+    fraud = next(l for l in dev.lines if l.type.endswith("pipeline:Pipeline") and "fraud" in l.name)
+    churn = next(l for l in dev.lines if l.type.endswith("pipeline:Pipeline") and "churn" in l.name)
+    assert fraud.basis.startswith("30.42 runs/month (rate(1 day))") and churn.basis.startswith("4.33 runs/month")
+
+
+def test_over_budget_warns(plans):
+    plan = copy.deepcopy(plans("base", "prod"))
+    budget = next(r for r in plan["resources"] if r["type"] == "aws:budgets/budget:Budget")
+    budget["inputs"]["limitAmount"] = "100.00"
+    result = estimate(plan)
+    assert result.to_json()["overBudget"] is True
+    assert result.warnings == (f"estimated {result.total:,.2f} USD a month is over the stack budget of 100.00 USD",)
+
+
+def test_cost_delta_in_the_diff(plans):
+    base, head = plans("base", "prod"), plans("head", "prod")
+    base = {**base, "cost": estimate(base).to_json()}
+    head = {**head, "cost": estimate(head).to_json()}
+    diff = diff_plans(base, head)
+    assert diff.cost is not None and diff.cost.delta > 0  # ml.c5.xlarge -> ml.c5.2xlarge
+    assert dict((g, h - b) for g, b, h in diff.cost.groups)["churn"] == pytest.approx(diff.cost.delta, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    ("expression", "runs"),
+    [
+        ("rate(1 day)", 730 / 24),
+        ("rate(7 days)", 730 / 24 / 7),
+        ("rate(12 hours)", 730 / 12),
+        ("cron(0 3 ? * MON *)", 52 / 12),
+        ("cron(0 * ? * * *)", 730),
+        ("cron(0 12 1 * ? *)", 1),
+        ("cron(30 8 ? * MON-FRI *)", 261 / 12),
+        ("cron(0 0 L * ? *)", 1),
+        ("cron(0 0 ? * 2#1 *)", 1),
+        ("cron(0 0/6 * * ? *)", 4 * 365 / 12),
+        ("cron(0 6 1 JAN,JUL ? *)", 2 / 12),
+    ],
+)
+def test_runs_per_month(expression, runs):
+    assert runs_per_month(expression) == pytest.approx(runs)
+
+
+def test_price_table_covers_allowed_types_in_both_regions():
+    import botocore.session
+
+    from infra.config.limits import INSTANCE_TYPES
+
+    hosting = set(botocore.session.get_session().get_service_model("sagemaker").shape_for("ProductionVariantInstanceType").enum)
+    prices = load_prices()
+    for region in ("eu-west-1", "us-east-1"):
+        for instance in sorted(INSTANCE_TYPES & hosting):
+            assert prices.instance_hour(region, instance, "hosting") > 0
+        assert prices.unit(region, "sagemaker.serverless.gbSecond") > 0
