@@ -66,6 +66,9 @@ class FoundationArgs:
         registry_account_id: The account owning the model registry (dev's).
         audience: Users with access in the migration's current stage.
         admins: Users of the platform-admin persona.
+        registry_artifacts_bucket: The registry stack's artifacts bucket when another stack owns
+            the registry, else None.
+        registry_kms_key_arn: The registry stack's key when another stack owns the registry, else None.
     """
 
     env: StackSettings
@@ -73,6 +76,8 @@ class FoundationArgs:
     registry_account_id: pulumi.Input[str]
     audience: Sequence[str]
     admins: Sequence[str]
+    registry_artifacts_bucket: pulumi.Input[str] | None = None
+    registry_kms_key_arn: pulumi.Input[str] | None = None
 
 
 class Foundation(pulumi.ComponentResource):
@@ -153,6 +158,8 @@ class Foundation(pulumi.ComponentResource):
                 registry_prefix=env.name_prefix,
                 kms_key_arn=self.key.arn,
                 bucket_arns={role: bucket.arn for role, bucket in self.buckets.items()},
+                registry_artifacts_bucket=args.registry_artifacts_bucket,
+                registry_kms_key_arn=args.registry_kms_key_arn,
             ),
             opts=child,
         )

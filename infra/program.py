@@ -67,13 +67,18 @@ def _build_shared(settings: Settings, account_id: pulumi.Input[str], opts: pulum
         registry = pulumi.StackReference(env.registry.source_stack)
         registry_account_id: pulumi.Input[str] = env.registry.account_id or registry.require_output("registryAccountId")
         registry_artifacts: pulumi.Input[str] = registry.require_output("buckets").apply(lambda b: b["artifacts"])
+        registry_key: pulumi.Input[str] | None = registry.require_output("kmsKeyArn")
     else:
         registry_account_id = account_id
+        registry_key = None
     migration = MigrationPlan(settings.models, settings.migration)
     audience = list(migration.audience())
     foundation = Foundation(
         f"{env.name_prefix}-{env.environment}",
-        FoundationArgs(env=env, account_id=account_id, registry_account_id=registry_account_id, audience=audience, admins=audience),
+        FoundationArgs(
+            env=env, account_id=account_id, registry_account_id=registry_account_id, audience=audience, admins=audience,
+            registry_artifacts_bucket=registry_artifacts if registry_key is not None else None, registry_kms_key_arn=registry_key,
+        ),
         opts=opts,
     )
     if not env.registry.source_stack:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from infra.config.limits import DASHBOARD_MAX_METRICS as MAX_METRICS_PER_DASHBOARD
+from infra.config.limits import DASHBOARD_MAX_METRICS_PER_WIDGET as MAX_METRICS_PER_WIDGET
+from infra.config.limits import DASHBOARD_MAX_WIDGETS as MAX_WIDGETS
 from mlops.deploy.findings import DeployFinding
 from mlops.deploy.index import PlanIndex
 
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html
 QUOTAS_DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html"
-#: "Up to 500 widgets per dashboard. Up to 500 metrics per dashboard widget. Up to 2500 metrics per
-#: dashboard, across all widgets."
-MAX_WIDGETS = 500
-MAX_METRICS_PER_WIDGET = 500
-MAX_METRICS_PER_DASHBOARD = 2500
 #: "Alarm actions: 5/alarm." and "Alarms based on metric math expressions can have up to 10 metrics."
 MAX_ALARM_ACTIONS = 5
 MAX_ALARM_METRICS = 10
