@@ -66,12 +66,13 @@ class PlatformKey(pulumi.ComponentResource):
                     }
                 },
             ),
-            # Alarms and rules publish to the encrypted alert topic.
+            # Alarms, rules and budgets publish to the encrypted alert topic; each service needs the key
+            # (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
             statement(
                 "AlertPublishersUseKey",
                 ["kms:Decrypt", "kms:GenerateDataKey*"],
                 ["*"],
-                principal={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                principal={"Service": ["budgets.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"]},
                 condition=source_account,
             ),
         ]

@@ -15,6 +15,19 @@ import pulumi
 import pulumi_aws as aws
 
 
+def canary_instances(instance_count: int, percent: int) -> int:
+    """Whole instances a canary (or linear) step shifts: ``percent`` of the fleet, at least one and at
+    most half of it, as SageMaker requires
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TrafficRoutingConfig.html).
+
+    Raises:
+        ValueError: With fewer than 2 instances no step can be at most half the fleet.
+    """
+    if instance_count < 2:
+        raise ValueError(f"a canary or linear rollout needs at least 2 instances, not {instance_count}")
+    return min(instance_count // 2, max(1, instance_count * percent // 100))
+
+
 @dataclass(frozen=True)
 class VariantSpec:
     """One model version served by the endpoint."""
@@ -48,7 +61,7 @@ class ModelEndpointArgs:
         capture_uri: s3:// prefix for captured requests and responses, or None (no capture).
         capture_percent: Share of requests captured.
         deployment: "all-at-once", "canary" or "linear".
-        canary_percent: Capacity shifted per step.
+        canary_percent: Capacity shifted per step, rounded to whole instances (see ``canary_instances``).
         wait_seconds: Baking time between steps (alarms watched).
         termination_wait_seconds: How long the old fleet stays for instant rollback.
         latency_p99_ms: Latency alarm threshold.
@@ -148,10 +161,13 @@ class ModelEndpoint(pulumi.ComponentResource):
             self.alarm_names = [self._alarm(name, a, "5xx"), self._alarm(name, a, "latency")]
         endpoint_args: dict = {}
         if a.mode == "realtime" and a.deployment != "all-at-once":
+            if a.challenger is not None:
+                raise ValueError(f"{a.endpoint_name}: a guarded {a.deployment} update needs the same variant names in the old and new "
+                                 "configuration; an endpoint whose challenger comes and goes must deploy all at once")
             routing = {"type": a.deployment.upper(), "wait_interval_in_seconds": a.wait_seconds}
-            step = {"type": "CAPACITY_PERCENT", "value": a.canary_percent}
-            routing["canary_size" if a.deployment == "canary" else "linear_step_size"] = step
-            steps = 2 if a.deployment == "canary" else -(-100 // a.canary_percent)
+            step_instances = canary_instances(a.instance_count, a.canary_percent)
+            routing["canary_size" if a.deployment == "canary" else "linear_step_size"] = {"type": "INSTANCE_COUNT", "value": step_instances}
+            steps = 2 if a.deployment == "canary" else -(-a.instance_count // step_instances)
             endpoint_args["deployment_config"] = {
                 "blue_green_update_policy": {
                     "traffic_routing_configuration": routing,

@@ -95,6 +95,9 @@ class AccessPoliciesArgs:
         registry_prefix: Prefix of model package groups and repositories (``<prefix>-``).
         kms_key_arn: The platform CMK.
         bucket_arns: Bucket ARNs by role (raw, curated, artifacts, capture, monitoring).
+        registry_artifacts_bucket: Name of the registry stack's artifacts bucket when another stack
+            owns the registry (test, prod read model data and baselines there), else None.
+        registry_kms_key_arn: The registry stack's key those artifacts are encrypted with, else None.
     """
 
     roles: dict[str, aws.iam.Role]
@@ -105,6 +108,8 @@ class AccessPoliciesArgs:
     registry_prefix: str
     kms_key_arn: pulumi.Input[str]
     bucket_arns: dict[str, pulumi.Input[str]]
+    registry_artifacts_bucket: pulumi.Input[str] | None = None
+    registry_kms_key_arn: pulumi.Input[str] | None = None
 
 
 class AccessPolicies(pulumi.ComponentResource):
@@ -144,9 +149,18 @@ class AccessPolicies(pulumi.ComponentResource):
             [a.roles["sagemaker-execution"].arn],
             condition={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         )
+        # Cross-account reads need the caller's identity policy as well as the owner's bucket and
+        # key policy (which the registry stack grants):
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+        registry_reads = []
+        if a.registry_artifacts_bucket is not None and a.registry_kms_key_arn is not None:
+            registry_reads = [
+                statement("ReadRegistryArtifacts", ["s3:GetObject", "s3:GetObjectVersion"], [pulumi.Output.concat("arn:aws:s3:::", a.registry_artifacts_bucket, "/models/*")]),
+                statement("DecryptRegistryArtifacts", ["kms:Decrypt", "kms:DescribeKey"], [a.registry_kms_key_arn]),
+            ]
         jobs = [sm(k) for k in ("processing-job", "training-job", "transform-job", "model", "pipeline", "experiment", "experiment-trial", "experiment-trial-component")]
         policies = {
-            "sagemaker-execution": [key, data_rw, list_buckets, pull, token, vpc, metrics, write_logs, read_registry],
+            "sagemaker-execution": [key, data_rw, list_buckets, pull, token, vpc, metrics, write_logs, read_registry, *registry_reads],
             "pipeline": [
                 key, data_rw, list_buckets, vpc, write_logs, read_registry, pass_execution,
                 statement(

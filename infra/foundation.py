@@ -11,10 +11,20 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.alerting import AlertTopic, AlertTopicArgs, DeadLetterQueue, DeadLetterQueueArgs
+from components.alerting import (
+    AlertTopic,
+    AlertTopicArgs,
+    DeadLetterQueue,
+    DeadLetterQueueArgs,
+)
 from components.budget import CostBudget, CostBudgetArgs
 from components.encryption import PlatformKey, PlatformKeyArgs
-from components.identity import AccessPolicies, AccessPoliciesArgs, PlatformRoles, PlatformRolesArgs
+from components.identity import (
+    AccessPolicies,
+    AccessPoliciesArgs,
+    PlatformRoles,
+    PlatformRolesArgs,
+)
 from components.network import PlatformNetwork, PlatformNetworkArgs
 from components.storage import SecureBucket, SecureBucketArgs
 from components.studio import StudioWorkspace, StudioWorkspaceArgs
@@ -66,6 +76,9 @@ class FoundationArgs:
         registry_account_id: The account owning the model registry (dev's).
         audience: Users with access in the migration's current stage.
         admins: Users of the platform-admin persona.
+        registry_artifacts_bucket: The registry stack's artifacts bucket when another stack owns
+            the registry, else None.
+        registry_kms_key_arn: The registry stack's key when another stack owns the registry, else None.
     """
 
     env: StackSettings
@@ -73,6 +86,8 @@ class FoundationArgs:
     registry_account_id: pulumi.Input[str]
     audience: Sequence[str]
     admins: Sequence[str]
+    registry_artifacts_bucket: pulumi.Input[str] | None = None
+    registry_kms_key_arn: pulumi.Input[str] | None = None
 
 
 class Foundation(pulumi.ComponentResource):
@@ -153,6 +168,8 @@ class Foundation(pulumi.ComponentResource):
                 registry_prefix=env.name_prefix,
                 kms_key_arn=self.key.arn,
                 bucket_arns={role: bucket.arn for role, bucket in self.buckets.items()},
+                registry_artifacts_bucket=args.registry_artifacts_bucket,
+                registry_kms_key_arn=args.registry_kms_key_arn,
             ),
             opts=child,
         )

@@ -9,7 +9,12 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.dashboard import PlatformDashboard, PlatformDashboardArgs
-from components.eventing import DriftForwarding, DriftForwardingArgs, SharedEventBus, SharedEventBusArgs
+from components.eventing import (
+    DriftForwarding,
+    DriftForwardingArgs,
+    SharedEventBus,
+    SharedEventBusArgs,
+)
 from components.kubernetes_serving import TeamNamespace, TeamNamespaceArgs
 from components.model import ModelComponent
 from components.personal import PersonalWorkspace, PersonalWorkspaceArgs
@@ -66,13 +71,18 @@ def _build_shared(settings: Settings, account_id: pulumi.Input[str], opts: pulum
         registry = pulumi.StackReference(env.registry.source_stack)
         registry_account_id: pulumi.Input[str] = env.registry.account_id or registry.require_output("registryAccountId")
         registry_artifacts: pulumi.Input[str] = registry.require_output("buckets").apply(lambda b: b["artifacts"])
+        registry_key: pulumi.Input[str] | None = registry.require_output("kmsKeyArn")
     else:
         registry_account_id = account_id
+        registry_key = None
     migration = settings.plan
     audience = list(migration.audience())
     foundation = Foundation(
         names.environment_prefix(env.name_prefix, env.environment),
-        FoundationArgs(env=env, account_id=account_id, registry_account_id=registry_account_id, audience=audience, admins=audience),
+        FoundationArgs(
+            env=env, account_id=account_id, registry_account_id=registry_account_id, audience=audience, admins=audience,
+            registry_artifacts_bucket=registry_artifacts if registry_key is not None else None, registry_kms_key_arn=registry_key,
+        ),
         opts=opts,
     )
     if not env.registry.source_stack:

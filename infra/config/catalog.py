@@ -11,8 +11,19 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from infra.config.limits import GPU_FAMILIES, INSTANCE_TYPES, SERVERLESS_MEMORY_MB, schedule_problem
-from infra.config.rules import MODEL_NAME, MODEL_NAME_MAX, MODEL_PACKAGE_ARN, TEAM_NAME, TIMESTAMP
+from infra.config.limits import (
+    GPU_FAMILIES,
+    INSTANCE_TYPES,
+    SERVERLESS_MEMORY_MB,
+    schedule_problem,
+)
+from infra.config.rules import (
+    MODEL_NAME,
+    MODEL_NAME_MAX,
+    MODEL_PACKAGE_ARN,
+    TEAM_NAME,
+    TIMESTAMP,
+)
 from infra.config.stack import Environment
 from infra.config.validation import ConfigModel, KeyedError
 from pipelines.steps.step_contract import ALGORITHMS, METRIC_DIRECTIONS

@@ -52,3 +52,10 @@ def schedule_problem(expression: str) -> str | None:
             return "minutes must be 0-59"
         return None
     return "not an EventBridge schedule expression"
+
+# CloudWatch dashboard quotas: "Up to 500 widgets per dashboard. Up to 500 metrics per dashboard
+# widget. Up to 2500 metrics per dashboard, across all widgets."
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html
+DASHBOARD_MAX_WIDGETS = 500
+DASHBOARD_MAX_METRICS_PER_WIDGET = 500
+DASHBOARD_MAX_METRICS = 2500

@@ -14,9 +14,20 @@ from ruamel.yaml import YAML
 
 from infra.config.catalog import ModelSpec
 from infra.config.errors import ConfigError
-from infra.config.layout import MIGRATION_FILE, MODELS_DIR, model_file, stack_file, stack_names
+from infra.config.layout import (
+    MIGRATION_FILE,
+    MODELS_DIR,
+    model_file,
+    stack_file,
+    stack_names,
+)
 from infra.config.migration import MigrationPlan, MigrationSettings
-from infra.config.rules import PERSONAL_STACK, PERSONAL_STACK_MAX, SHARED_STACKS, STACK_NAME
+from infra.config.rules import (
+    PERSONAL_STACK,
+    PERSONAL_STACK_MAX,
+    SHARED_STACKS,
+    STACK_NAME,
+)
 from infra.config.stack import StackSettings
 from infra.config.validation import validate
 from infra.config.yamlfile import read_mapping

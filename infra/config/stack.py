@@ -14,7 +14,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from infra.config.rules import NAME_PREFIX, PERSONAL_OWNER, PERSONAL_SLUG, PERSONAL_SLUG_MAX
+from infra.config.rules import (
+    NAME_PREFIX,
+    PERSONAL_OWNER,
+    PERSONAL_SLUG,
+    PERSONAL_SLUG_MAX,
+)
 from infra.config.validation import ConfigModel, KeyedError
 
 Environment = Literal["dev", "test", "prod"]
@@ -244,6 +249,13 @@ class StackSettings(ConfigModel):
         if self.environment == "test" and (not self.monitoring.data_capture or self.monitoring.schedule == "off"):
             key = "mlops:monitoring.dataCapture" if not self.monitoring.data_capture else "mlops:monitoring.schedule"
             raise KeyedError(key, "test rehearses prod monitoring: capture on and a schedule", "dataCapture: true, schedule daily or hourly")
+        if self.serving.deployment != "all-at-once":
+            # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html and
+            # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TrafficRoutingConfig.html
+            if self.serving.challenger:
+                raise KeyedError("mlops:serving.deployment", "guarded updates need the same variant names before and after; a challenger comes and goes", "all-at-once with mlops:serving.challenger true")
+            if self.serving.min_instances < 2:
+                raise KeyedError("mlops:serving.minInstances", "a canary or linear step is whole instances and at most half the fleet", "2-20 with a canary or linear deployment")
         if self.serving.mode == "serverless":
             # Serverless endpoints exclude data capture, Model Monitor and multiple variants.
             if self.monitoring.data_capture:

@@ -16,7 +16,15 @@ from infra.config.layout import model_file
 from infra.config.loader import load_migration, load_models, load_plan
 from infra.config.migration import PHASE_ENVIRONMENTS, MigrationPlan
 from infra.config.validation import validate
-from mlops.cli.common import ExitCode, ProjectDir, console, fail, fail_config, project_dir, write_atomically
+from mlops.cli.common import (
+    ExitCode,
+    ProjectDir,
+    console,
+    fail,
+    fail_config,
+    project_dir,
+    write_atomically,
+)
 from pipelines.steps.step_contract import METRIC_DIRECTIONS
 
 model_app = typer.Typer(help="The model catalog: one file per model in stacks/models.", no_args_is_help=True)

@@ -10,7 +10,16 @@ from rich.table import Table
 from rich.tree import Tree
 
 from infra.config import ConfigError
-from mlops.cli.common import ExitCode, ProjectDir, StackOption, console, fail, fail_config, project_dir, write_atomically
+from mlops.cli.common import (
+    ExitCode,
+    ProjectDir,
+    StackOption,
+    console,
+    fail,
+    fail_config,
+    project_dir,
+    write_atomically,
+)
 from mlops.plan import PlanResult, plan_stack
 
 

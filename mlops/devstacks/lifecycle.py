@@ -36,7 +36,12 @@ from infra.config.rules import (
     TIMESTAMP_FORMAT,
     is_model_name,
 )
-from mlops.devstacks.automation import BackendError, OutputSink, StackBackend, StackNotFoundError
+from mlops.devstacks.automation import (
+    BackendError,
+    OutputSink,
+    StackBackend,
+    StackNotFoundError,
+)
 
 PERSONAL_PREFIX = "dev-"
 MAX_STACK_NAME_LENGTH = PERSONAL_STACK_MAX

@@ -9,7 +9,13 @@ from pathlib import Path
 from infra.config import Settings, load_settings
 from mlops.plan.engine import PlanResult, run_plan
 from mlops.plan.references import ReferenceResolver, referenced_stacks, stack_of
-from policy.engine import Resource, ResourceOptions, Violation, Waiver, evaluate_resources
+from policy.engine import (
+    Resource,
+    ResourceOptions,
+    Violation,
+    Waiver,
+    evaluate_resources,
+)
 
 
 def plan_stack(project_dir: Path, stack: str, _seen: tuple[str, ...] = ()) -> PlanResult:

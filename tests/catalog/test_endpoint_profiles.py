@@ -182,7 +182,10 @@ def test_prod_deploys_blue_green_canary_rolling_back_on_the_endpoints_own_alarms
     deployment = endpoint["inputs"]["deploymentConfig"]
     routing = deployment["blueGreenUpdatePolicy"]["trafficRoutingConfiguration"]
     assert routing["type"] == "CANARY"
-    assert routing["canarySize"] == {"type": "CAPACITY_PERCENT", "value": prod.settings.env.serving.canary_percent}
+    # Whole instances, at least one and at most half of the fleet (10 % of 2 instances is 1 instance).
+    serving = prod.settings.env.serving
+    assert routing["canarySize"] == {"type": "INSTANCE_COUNT", "value": max(1, min(serving.min_instances // 2, serving.min_instances * serving.canary_percent // 100))}
+    assert 1 <= routing["canarySize"]["value"] * 2 <= serving.min_instances
     names = [a["alarmName"] for a in deployment["autoRollbackConfiguration"]["alarms"]]
     assert names, "a canary without rollback alarms"
     alarms = {a["inputs"]["name"]: a for a in prod.of_type(METRIC_ALARM)}
