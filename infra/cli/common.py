@@ -24,11 +24,11 @@ def project_dir(option: Path | None) -> Path:
     try:
         return find_project_dir(option or Path.cwd())
     except ConfigError as error:
-        fail(error.line(), 2)
+        fail(str(error), 2)
 
 
 def fail(message: str, code: int) -> NoReturn:
-    """Print ``message`` as one red line on stderr (verbatim: no markup) and exit with ``code``."""
+    """Print ``message`` in red on stderr (verbatim: no markup; one line per problem) and exit with ``code``."""
     errors.print(Text(message, style="red"), soft_wrap=True)
     raise typer.Exit(code)
 

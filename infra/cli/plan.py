@@ -29,7 +29,7 @@ def plan(
     try:
         result = plan_stack(folder, stack)
     except ConfigError as error:
-        fail(error.line(), 2)
+        fail(str(error), 2)
     text = result.dumps()
     if out is not None:
         try:

@@ -258,11 +258,11 @@ CASES: list[Case | Any] = [
     C("model-name-uppercase", "an uppercase model name", "stacks/models/Churn.yaml", put("name", "Churn"), "name", "lowercase", source=CHURN),
     C("model-yml-suffix", "a .yml file in stacks/models", "stacks/models/extra.yml", keep, "(file)", "<name>.yaml", source=CHURN),
     pytest.param(
-        C("model-invalid-yaml", "unbalanced brackets", CHURN, lambda b: b + b"extra: [unclosed\n", "line", "YAML", raw=True),
+        C("model-invalid-yaml", "unbalanced brackets", CHURN, lambda b: b + b"extra: [unclosed\n", "extra", "YAML", raw=True),
         id="model-invalid-yaml",
     ),
     pytest.param(
-        C("model-duplicate-yaml-key", "a key given twice", CHURN, lambda b: b + b"name: churn\n", "line", "YAML", raw=True),
+        C("model-duplicate-yaml-key", "a key given twice", CHURN, lambda b: b + b"name: churn\n", "name", "each key once", raw=True, problem="first on line 2"),
         id="model-duplicate-yaml-key",
     ),
     C("model-empty-file", "an empty file", CHURN, lambda b: b"", "(root)", "a YAML mapping", raw=True),
@@ -315,8 +315,8 @@ def _check_error_line(case: Case, stderr: str) -> None:
     lines = stderr.splitlines()
     assert len(lines) == 1, stderr
     reported = case.reported or case.file
-    match = re.fullmatch(rf"(?:error: )?{re.escape(reported)}: (?P<key>.+?): (?P<problem>.+) \(allowed: (?P<allowed>.+)\)", lines[0])
-    assert match, f"not '<file>: <key.path>: <problem> (allowed: ...)' for {reported}: {lines[0]}"
+    match = re.fullmatch(rf"(?:error: )?{re.escape(reported)}(?::(?P<line>\d+))?: (?P<key>.+?): (?P<problem>.+) \(allowed: (?P<allowed>.+)\)", lines[0])
+    assert match, f"not '<file>:<line>: <key.path>: <problem> (allowed: ...)' for {reported}: {lines[0]}"
     assert case.key in match["key"], lines[0]
     assert case.problem in match["problem"], lines[0]
     assert case.allowed in match["allowed"], lines[0]
