@@ -28,9 +28,9 @@ class _CronField:
         self.name, self.low, self.high, self.wildcards, self.names = name, low, high, wildcards, names
 
     @property
-    def allowed(self) -> str:
-        values = f"{self.low}-{self.high}" + (f" or {self.names[0]}-{self.names[-1]}" if self.names else "")
-        return f"{values} with {' '.join(self.wildcards)}"
+    def values(self) -> str:
+        """The field's values as the page lists them, e.g. ``1-12 or JAN-DEC``."""
+        return f"{self.low}-{self.high}" + (f" or {self.names[0]}-{self.names[-1]}" if self.names else "")
 
     def number(self, text: str) -> int | None:
         """The number ``text`` stands for in this field, or None if it is none of its values."""
@@ -61,14 +61,14 @@ def _range_problem(field: _CronField, text: str) -> str | None:
     start, dash, end = text.partition("-")
     first = field.number(start)
     if first is None:
-        return f"{start!r} is not a {field.name} value"
+        return f"{start[:20]!r} is not {field.values}"
     if not dash:
         return None
     last = field.number(end)
     if last is None:
-        return f"{end!r} is not a {field.name} value"
+        return f"{end[:20]!r} is not {field.values}"
     if last < first:
-        return f"range {text!r} runs backwards"
+        return f"range {text[:20]!r} runs backwards"
     return None
 
 
@@ -90,7 +90,7 @@ def _item_problem(field: _CronField, item: str, alone: bool) -> str | None:
     base, slash, step = item.partition("/")
     if slash:
         if "/" not in field.wildcards:
-            return f"'/' is not allowed in {field.name}"
+            return f"'/' is not allowed (it takes {' '.join(field.wildcards)})"
         if not _DIGITS.fullmatch(step) or not 1 <= int(step) <= field.high:
             return f"increment {step!r} is not 1-{field.high}"
     return _range_problem(field, base)
@@ -110,7 +110,7 @@ def cron_problem(expression: str) -> str | None:
         for item in items:
             problem = _item_problem(field, item, alone=len(items) == 1)
             if problem:
-                return f"{field.name} {text[:20]!r}: {problem} (allowed: {field.allowed})"
+                return f"{field.name} field {text[:20]!r}: {problem}"
     if (fields[2] == "?") == (fields[4] == "?"):
         return "exactly one of day-of-month and day-of-week must be '?'"
     return None
