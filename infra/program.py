@@ -228,5 +228,5 @@ def main() -> None:
     try:
         settings = load_settings(find_project_dir(Path.cwd()), pulumi.get_stack())
     except ConfigError as error:
-        raise pulumi.RunError(error.line()) from None
+        raise pulumi.RunError(str(error)) from None
     build(settings)

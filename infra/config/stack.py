@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from infra.config.aws_rules import stack_reference_problem, vpc_cidr_problem
 from infra.config.rules import (
     NAME_PREFIX,
     PERSONAL_OWNER,
@@ -31,7 +32,16 @@ ACCOUNT_ID = r"^\d{12}$"
 EMAIL = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
 REGION = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 TAG_VALUE = r"^[A-Za-z0-9 _.:/=+\-@]{1,256}$"
-STACK_REF = r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$"
+#: The platform carves a VPC into subnets 4 bits longer (components/network.py); /22 keeps them
+#: at /26, room for SageMaker and interface endpoints after AWS's 5 reserved addresses.
+SMALLEST_VPC_PREFIX = 22
+
+
+def _stack_reference(value: str | None) -> str | None:
+    problem = None if value is None else stack_reference_problem(value)
+    if problem:
+        raise ValueError(f"{value[:60]!r} {problem}")
+    return value
 
 
 class Tags(ConfigModel):
@@ -59,7 +69,7 @@ class Budget(ConfigModel):
 class Network(ConfigModel):
     """The environment's VPC."""
 
-    cidr: str = Field(description="a private IPv4 CIDR from /16 to /22, e.g. 10.40.0.0/16")
+    cidr: str = Field(description="an RFC 1918 IPv4 CIDR from /16 to /22, e.g. 10.40.0.0/16")
     availability_zones: int = Field(2, ge=2, le=3, description="2 or 3")
     interface_endpoints: bool = Field(True, description="true or false")
     flow_logs: bool = Field(True, description="true or false")
@@ -67,13 +77,11 @@ class Network(ConfigModel):
     @field_validator("cidr")
     @classmethod
     def _private_cidr(cls, value: str) -> str:
-        try:
-            net = ipaddress.IPv4Network(value, strict=True)
-        except ValueError as error:
-            # e.g. "has host bits set" for 10.40.1.0/16.
-            raise ValueError(f"{value!r} is not a valid IPv4 network: {error}") from None
-        if not net.is_private or not 16 <= net.prefixlen <= 22:
-            raise ValueError(f"{value!r} must be a private range between /16 and /22")
+        problem = vpc_cidr_problem(value)
+        if problem is None and ipaddress.IPv4Network(value).prefixlen > SMALLEST_VPC_PREFIX:
+            problem = f"smaller than /{SMALLEST_VPC_PREFIX}, too small for the platform's subnets"
+        if problem:
+            raise ValueError(f"{value[:40]!r}: {problem}")
         return value
 
 
@@ -112,7 +120,7 @@ class Registry(ConfigModel):
     """Where the model registry lives: dev owns it; test and prod read it."""
 
     source_stack: str | None = Field(
-        None, pattern=STACK_REF, description="the registry-owning stack, e.g. organization/mlops/dev (test and prod only)"
+        None, description="the registry-owning stack, e.g. organization/mlops/dev (test and prod only)"
     )
     account_id: str | None = Field(
         None, pattern=ACCOUNT_ID, description="the registry-owning account, 12 digits quoted (test and prod only)"
@@ -121,6 +129,8 @@ class Registry(ConfigModel):
     reader_accounts: list[str] = Field(
         [], description="12-digit AWS account ids of the test and prod environments (dev only)"
     )
+
+    _source_stack = field_validator("source_stack")(_stack_reference)
 
     @field_validator("reader_accounts")
     @classmethod
@@ -191,8 +201,10 @@ class Personal(ConfigModel):
         [], description="names of catalog models to build in the stack")
     expires_at: str | None = Field(None, description="an ISO-8601 UTC timestamp")
     shared_stack: str = Field(
-        "organization/mlops/dev", pattern=STACK_REF, description="the shared dev stack whose foundation is reused"
+        "organization/mlops/dev", description="the shared dev stack whose foundation is reused, organization/project/stack"
     )
+
+    _shared_stack = field_validator("shared_stack")(_stack_reference)
 
 
 class StackSettings(ConfigModel):

@@ -64,7 +64,7 @@ def fail(message: str, code: int) -> NoReturn:
 
 def fail_config(error: ConfigError) -> NoReturn:
     """Print every problem of a configuration error, one line each, and exit 2."""
-    fail(error.line(), ExitCode.INVALID)
+    fail(str(error), ExitCode.INVALID)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -23,8 +23,8 @@ sys.path.insert(0, str(PROJECT))
 from ruamel.yaml import YAML  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
-from infra.cli import app  # noqa: E402
-from infra.plan import plan_stack  # noqa: E402
+from mlops.cli import app  # noqa: E402
+from mlops.plan import plan_stack  # noqa: E402
 from mlops.cost.estimate import estimate  # noqa: E402
 from mlops.plan.diff import diff_plans  # noqa: E402
 from mlops.plan.diff_report import render_markdown  # noqa: E402

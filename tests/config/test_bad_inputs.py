@@ -33,6 +33,15 @@ FRAUD_ARN = "arn:aws:sagemaker:eu-west-1:111122223333:model-package/mlops-fraud/
 WAIVER = {"rule": "s3-bucket-logging", "resource": "dev-raw*", "owner": "ml-platform", "expires": datetime.date(2027, 3, 31)}
 
 
+#: A raw mutation returning this replaces the file with a folder of the same name.
+FOLDER = b"<folder>"
+
+#: Nine levels of ten aliases each: a billion strings once expanded.
+ALIAS_BOMB = b"lol:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + b"".join(
+    b"  a%d: &a%d [" % (i, i) + b", ".join([b"*a%d" % (i - 1)] * 10) + b"]\n" for i in range(1, 10)
+)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
@@ -113,6 +122,7 @@ class Case:
         source: Create ``file`` from this file first.
         reported: The file the error names, when it is not ``file`` (cross-file gates).
         problem: Substring of the "what is wrong" part (when the value must be echoed intact).
+        line: The line the error must name, for raw edits whose lines are known.
     """
 
     id: str
@@ -126,6 +136,7 @@ class Case:
     source: str | None = None
     reported: str | None = None
     problem: str = ""
+    line: int | None = None
 
     def apply(self, project: Path) -> None:
         """Break the copy of the project."""
@@ -135,6 +146,9 @@ class Case:
             changed = self.mutate(original)
             if changed is None:
                 target.unlink()
+            elif changed == FOLDER:
+                target.unlink()
+                target.mkdir()
             else:
                 target.write_bytes(changed)
             return
@@ -173,9 +187,9 @@ CASES: list[Case | Any] = [
     C("stack-zero-budget", "a budget of 0", DEV, config("mlops:budget/monthlyLimitUsd", 0), "mlops:budget.monthlyLimitUsd", "> 0"),
     C("stack-negative-budget", "a negative budget", DEV, config("mlops:budget/monthlyLimitUsd", -100), "mlops:budget.monthlyLimitUsd", "> 0"),
     C("stack-nan-budget", "a budget of .nan", DEV, config("mlops:budget/monthlyLimitUsd", math.nan), "mlops:budget.monthlyLimitUsd", "> 0"),
-    C("stack-invalid-cidr", "a /33 network", DEV, config("mlops:network/cidr", "10.40.0.0/33"), "mlops:network.cidr", "private IPv4 CIDR"),
-    C("stack-cidr-host-bits", "a CIDR with host bits set", DEV, config("mlops:network/cidr", "10.40.1.0/16"), "mlops:network.cidr", "private IPv4 CIDR"),
-    C("stack-public-cidr", "a public address range", DEV, config("mlops:network/cidr", "52.10.0.0/16"), "mlops:network.cidr", "private IPv4 CIDR"),
+    C("stack-invalid-cidr", "a /33 network", DEV, config("mlops:network/cidr", "10.40.0.0/33"), "mlops:network.cidr", "RFC 1918 IPv4 CIDR"),
+    C("stack-cidr-host-bits", "a CIDR with host bits set", DEV, config("mlops:network/cidr", "10.40.1.0/16"), "mlops:network.cidr", "RFC 1918 IPv4 CIDR"),
+    C("stack-public-cidr", "a public address range", DEV, config("mlops:network/cidr", "52.10.0.0/16"), "mlops:network.cidr", "RFC 1918 IPv4 CIDR"),
     C("stack-tiny-cidr", "a /24 network, too small for the subnets", DEV, config("mlops:network/cidr", "10.40.0.0/24"), "mlops:network.cidr", "/16 to /22"),
     C("stack-one-zone", "a single availability zone", DEV, config("mlops:network/availabilityZones", 1), "mlops:network.availabilityZones", "2 or 3"),
     C("stack-log-retention", "a log retention CloudWatch does not offer", DEV, config("mlops:retention/logDays", 42), "mlops:retention.logDays", "one of 1, 3, 5"),
@@ -260,11 +274,11 @@ CASES: list[Case | Any] = [
     C("model-name-uppercase", "an uppercase model name", "stacks/models/Churn.yaml", put("name", "Churn"), "name", "lowercase", source=CHURN),
     C("model-yml-suffix", "a .yml file in stacks/models", "stacks/models/extra.yml", keep, "(file)", "<name>.yaml", source=CHURN),
     pytest.param(
-        C("model-invalid-yaml", "unbalanced brackets", CHURN, lambda b: b + b"extra: [unclosed\n", "line", "YAML", raw=True),
+        C("model-invalid-yaml", "unbalanced brackets", CHURN, lambda b: b + b"extra: [unclosed\n", "extra", "YAML", raw=True),
         id="model-invalid-yaml",
     ),
     pytest.param(
-        C("model-duplicate-yaml-key", "a key given twice", CHURN, lambda b: b + b"name: churn\n", "line", "YAML", raw=True),
+        C("model-duplicate-yaml-key", "a key given twice", CHURN, lambda b: b + b"name: churn\n", "name", "each key once", raw=True, problem="first on line 2"),
         id="model-duplicate-yaml-key",
     ),
     C("model-empty-file", "an empty file", CHURN, lambda b: b"", "(root)", "a YAML mapping", raw=True),
@@ -291,6 +305,36 @@ CASES: list[Case | Any] = [
     C("gate-test-release-unpinned", "test-release without a version pinned for test", FRAUD, drop("versions/test"), "versions.test", "promote"),
     C("gate-activation-unapproved", "activation with a prod version nobody approved", CHURN, put("versions/prod", "arn:aws:sagemaker:eu-west-1:111122223333:model-package/mlops-churn/4"), "versions.prod", "promote"),
     C("gate-phase-skipped", "a prod version pinned for a model still in test-release", FRAUD, put("versions/prod", FRAUD_ARN), "phase", "activation"),
+    # --- hostile YAML: expansion, nesting, keys, files ---
+    C("model-alias-bomb", "a billion-laughs document", CHURN, lambda b: b + ALIAS_BOMB, "lol.a", "nodes produced through aliases", raw=True),
+    C("model-recursive-alias", "an alias inside its own anchor", CHURN, lambda b: b + b"loop: &loop [*loop]\n", "loop", "aliases of finished nodes", raw=True),
+    C("migration-deep-flow-nesting", "10,000 nested brackets", MIGRATION, lambda b: b.replace(b"pilotLimit: 2", b"pilotLimit: " + b"[" * 10000 + b"]" * 10000), "pilotLimit", "at most 32 levels", raw=True, line=3),
+    C("stack-deep-block-nesting", "keys nested 40 levels deep", DEV, lambda b: b + b"".join(b"  " * (i + 1) + b"k%d:\n" % i for i in range(40)) + b"  " * 41 + b"end: 1\n", "config.k0.k1", "at most 32 levels", raw=True),
+    C("stack-integer-key", "a key YAML reads as a number", DEV, lambda b: b.replace(b"config:\n", b"config:\n  404: not found\n"), "config", "string keys", raw=True, line=5, problem="integer 404"),
+    C("stack-null-key", "an empty key (null)", DEV, lambda b: b.replace(b"config:\n", b"config:\n  ~: nothing\n"), "config", "string keys", raw=True, line=5),
+    C("stack-complex-key", "a list used as a key", DEV, lambda b: b.replace(b"config:\n", b"config:\n  ? [a, b]\n  : c\n"), "config", "string keys", raw=True, line=5),
+    C("model-two-documents", "a second YAML document", CHURN, lambda b: b + b"---\nname: churn\n", "(root)", "one document per file", raw=True),
+    C("model-impossible-date", "a date that does not exist", CHURN, lambda b: b.replace(b"2026-10-05T09:12:00Z", b"2026-10-05T09:12:00Z").replace(b"intendedUse:", b"reviewedOn: 2026-13-45\n  intendedUse:"), "governance.reviewedOn", "valid timestamp", raw=True),
+    C("model-set-tag", "a YAML !!set", CHURN, lambda b: b + b"tags: !!set {a, b}\n", "tags", "no tags", raw=True),
+    C("model-huge-value", "a 100,000-character instance type", CHURN, put("serving/instanceType", "ml." + "x" * 100_000), "serving.instanceType", "ml.* instance type"),
+    C("model-huge-file", "a file above the size limit", CHURN, lambda b: b + b"# " + b"x" * 300_000 + b"\n", "(file)", "at most", raw=True),
+    C("migration-is-a-folder", "migration.yaml is a folder", MIGRATION, lambda b: FOLDER, "(file)", "a YAML file", raw=True, problem="folder"),
+    # --- misspellings: did you mean ---
+    C("stack-misspelt-required-key", "monthlyLimitUsd typed as monthlyLimitUSD", DEV, both(drop("config/mlops:budget/monthlyLimitUsd"), config("mlops:budget/monthlyLimitUSD", 1500)), "mlops:budget.monthlyLimitUSD", "US dollars", problem="did you mean 'monthlyLimitUsd'"),
+    C("model-misspelt-section", "training typed as trainng", CHURN, lambda d: {("trainng" if k == "training" else k): v for k, v in d.items()}, "trainng", "schedule", problem="did you mean 'training'"),
+    C("model-misspelt-optional-key", "idleTimeoutMins for idleTimeoutMinutes", DEV, config("mlops:studio/idleTimeoutMins", 60), "mlops:studio.idleTimeoutMins", "idleTimeoutMinutes", problem="did you mean 'idleTimeoutMinutes'"),
+    C("model-misspelt-wave", "scaleout for scale-out", FORECAST, put("wave", "scaleout"), "wave", "pilot, scale-out", problem="did you mean 'scale-out'"),
+    C("stack-misspelt-environment", "prd for prod", PROD, config("mlops:environment", "prd"), "mlops:environment", "dev, test, prod", stack="prod", problem="did you mean 'prod'"),
+    # --- values AWS refuses ---
+    C("model-cron-month-13", "a cron in month 13", CHURN, put("training/schedule", "cron(0 3 ? 13 MON *)"), "training.schedule", "cron(", problem="month"),
+    C("model-cron-minute-60", "a cron at minute 60", CHURN, put("training/schedule", "cron(60 3 ? * MON *)"), "training.schedule", "cron(", problem="minutes"),
+    C("model-cron-weekday-8", "a cron on day-of-week 8", CHURN, put("training/schedule", "cron(0 3 ? * 8 *)"), "training.schedule", "cron(", problem="day-of-week"),
+    C("model-cron-year-1900", "a cron in 1900", CHURN, put("training/schedule", "cron(0 3 ? * MON 1900)"), "training.schedule", "cron(", problem="year"),
+    C("stack-cgnat-cidr", "100.64.0.0/16: private to Python, not RFC 1918", DEV, config("mlops:network/cidr", "100.64.0.0/16"), "mlops:network.cidr", "RFC 1918", problem="RFC 1918"),
+    C("stack-benchmark-cidr", "198.18.0.0/16: private to Python, not RFC 1918", DEV, config("mlops:network/cidr", "198.18.0.0/16"), "mlops:network.cidr", "RFC 1918", problem="RFC 1918"),
+    C("stack-sagemaker-cidr", "172.17.0.0/16, which SageMaker uses", DEV, config("mlops:network/cidr", "172.17.0.0/16"), "mlops:network.cidr", "RFC 1918", problem="SageMaker"),
+    C("stack-short-stack-reference", "a registry stack reference without organization", TEST, config("mlops:registry/sourceStack", "mlops/dev"), "mlops:registry.sourceStack", "organization/mlops/dev", stack="test", problem="organization/project/stack"),
+    C("stack-personal-bad-shared-stack", "a personal stack reusing 'dev' (not organization/project/stack)", "stacks/Pulumi.dev-alice.yaml", config("mlops:personal", {"owner": "alice", "sharedStack": "dev"}), "mlops:personal.sharedStack", "organization/project/stack", stack="dev-alice", source=DEV),
 ]
 
 
@@ -317,11 +361,13 @@ def _check_error_line(case: Case, stderr: str) -> None:
     lines = stderr.splitlines()
     assert len(lines) == 1, stderr
     reported = case.reported or case.file
-    match = re.fullmatch(rf"(?:error: )?{re.escape(reported)}: (?P<key>.+?): (?P<problem>.+) \(allowed: (?P<allowed>.+)\)", lines[0])
-    assert match, f"not '<file>: <key.path>: <problem> (allowed: ...)' for {reported}: {lines[0]}"
+    match = re.fullmatch(rf"(?:error: )?{re.escape(reported)}(?::(?P<line>\d+))?: (?P<key>.+?): (?P<problem>.+) \(allowed: (?P<allowed>.+)\)", lines[0])
+    assert match, f"not '<file>:<line>: <key.path>: <problem> (allowed: ...)' for {reported}: {lines[0]}"
     assert case.key in match["key"], lines[0]
     assert case.problem in match["problem"], lines[0]
     assert case.allowed in match["allowed"], lines[0]
+    assert case.line is None or match["line"] == str(case.line), lines[0]
+    assert len(lines[0]) < 1200, "a value echoed in full"
 
 
 def test_the_catalogue_is_broad():

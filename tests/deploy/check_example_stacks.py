@@ -14,7 +14,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT))
 
-from infra.plan import plan_stack  # noqa: E402
+from mlops.plan import plan_stack  # noqa: E402
 
 from infra.config import load_settings  # noqa: E402
 from infra.config.loader import SHARED_STACKS  # noqa: E402

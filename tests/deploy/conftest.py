@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from infra.plan import plan_stack
+from mlops.plan import plan_stack
 
 from infra.config import load_settings
 from mlops.deploy.crossstack import StackPlan

@@ -17,8 +17,8 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from infra.cli import app
-from infra.plan import plan_stack
+from mlops.cli import app
+from mlops.plan import plan_stack
 
 
 def _edit(path: Path, change: Callable[[Any], None]) -> None:
