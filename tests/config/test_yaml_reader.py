@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import infra.plan
-from infra.cli import app
+import mlops.plan
+from mlops.cli import app
 from infra.config import ConfigError
 from infra.config.yamlfile import MAX_ALIAS_NODES, YamlList, YamlMapping, parse_text, read_mapping
 
@@ -121,7 +121,7 @@ EXPECTED_KEYS = ["mlops:alerts.email", "mlops:budget.monthlyLimitUSD", "mlops:ne
 
 
 def test_plan_reports_every_problem_of_a_stack_file_one_line_each(project_copy: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(infra.plan, "run_plan", lambda *_: pytest.fail("an invalid configuration was planned"))
+    monkeypatch.setattr(mlops.plan, "run_plan", lambda *_: pytest.fail("an invalid configuration was planned"))
     _break_dev_stack(project_copy)
 
     result = CliRunner().invoke(app, ["plan", "dev", "--json", "--project-dir", str(project_copy)])
@@ -141,7 +141,7 @@ def test_plan_prints_every_problem_from_a_real_process(project_copy: Path):
     _break_dev_stack(project_copy)
 
     run = subprocess.run(
-        [sys.executable, "-c", "from infra.cli import app; app()", "plan", "dev"],
+        [sys.executable, "-c", "from mlops.cli import app; app()", "plan", "dev"],
         cwd=project_copy, capture_output=True, text=True, timeout=120,
     )
 
