@@ -11,10 +11,11 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from infra.config.aws_data import InstanceUse
 from infra.config.limits import (
     GPU_FAMILIES,
-    INSTANCE_TYPES,
     SERVERLESS_MEMORY_MB,
+    instance_type_problem,
     schedule_problem,
 )
 from infra.config.rules import (
@@ -31,12 +32,15 @@ from pipelines.steps.step_contract import ALGORITHMS, METRIC_DIRECTIONS
 Phase = Literal["development", "test-release", "activation"]
 PHASES: tuple[str, ...] = ("development", "test-release", "activation")
 
-_INSTANCE_HELP = "an ml.* instance type such as ml.m5.large (see infra/config/limits.py)"
+_TRAINING_HELP = "a SageMaker training instance type such as ml.m5.xlarge"
+_PROCESSING_HELP = "a SageMaker processing instance type such as ml.m5.large"
+_ENDPOINT_HELP = "a SageMaker endpoint instance type such as ml.m5.large"
 
 
-def _instance_type(value: str) -> str:
-    if value not in INSTANCE_TYPES:
-        raise ValueError(f"{value!r} is not an allowed instance type")
+def _instance_type(value: str, use: InstanceUse) -> str:
+    problem = instance_type_problem(value, use)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -44,8 +48,8 @@ class Training(ConfigModel):
     """How and when the model is retrained, and the quality bar a new version must pass."""
 
     schedule: str = Field(description="an EventBridge expression: rate(1 day) or cron(0 3 ? * MON *)")
-    instance_type: str = Field(description=_INSTANCE_HELP)
-    processing_instance_type: str = Field("ml.m5.large", description=_INSTANCE_HELP)
+    instance_type: str = Field(description=_TRAINING_HELP)
+    processing_instance_type: str = Field("ml.m5.large", description=_PROCESSING_HELP)
     metric: str = Field(description="classification: auc, accuracy, f1, precision, recall; regression: rmse, mae, r2")
     direction: Literal["maximize", "minimize"] = Field(description="maximize, minimize")
     threshold: float = Field(description="0-1 for ratio metrics, > 0 for error metrics")
@@ -53,10 +57,15 @@ class Training(ConfigModel):
     retrain_on_new_data: bool = Field(True, description="true or false")
     retrain_on_drift: bool = Field(True, description="true or false")
 
-    @field_validator("instance_type", "processing_instance_type")
+    @field_validator("instance_type")
     @classmethod
     def _instance(cls, value: str) -> str:
-        return _instance_type(value)
+        return _instance_type(value, "training")
+
+    @field_validator("processing_instance_type")
+    @classmethod
+    def _processing_instance(cls, value: str) -> str:
+        return _instance_type(value, "processing")
 
     @field_validator("schedule")
     @classmethod
@@ -99,21 +108,21 @@ class Challenger(ConfigModel):
 class Sizing(ConfigModel):
     """A per-environment override of the serving size."""
 
-    instance_type: str | None = Field(None, description=_INSTANCE_HELP)
+    instance_type: str | None = Field(None, description=_ENDPOINT_HELP)
     min_instances: int | None = Field(None, ge=1, le=20, description="1-20")
     max_instances: int | None = Field(None, ge=1, le=40, description="1-40")
 
     @field_validator("instance_type")
     @classmethod
     def _instance(cls, value: str | None) -> str | None:
-        return None if value is None else _instance_type(value)
+        return None if value is None else _instance_type(value, "endpoint")
 
 
 class Serving(ConfigModel):
     """Where and how the model is served."""
 
     target: Literal["sagemaker", "kubernetes"] = Field("sagemaker", description="sagemaker, kubernetes")
-    instance_type: str = Field(description=_INSTANCE_HELP)
+    instance_type: str = Field(description=_ENDPOINT_HELP)
     min_instances: int = Field(2, ge=1, le=20, description="1-20")
     max_instances: int = Field(4, ge=1, le=40, description="1-40, at least minInstances")
     serverless: Serverless = Field(Serverless(), description="memoryMb, maxConcurrency, provisionedConcurrency")
@@ -126,7 +135,7 @@ class Serving(ConfigModel):
     @field_validator("instance_type")
     @classmethod
     def _instance(cls, value: str) -> str:
-        return _instance_type(value)
+        return _instance_type(value, "endpoint")
 
     @model_validator(mode="after")
     def _sizes(self) -> "Serving":

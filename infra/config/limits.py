@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from infra.config import aws_rules
+import difflib
 
-#: Instance types the platform allows for SageMaker processing, training and hosting.
-INSTANCE_TYPES = frozenset(
-    [f"ml.t3.{s}" for s in ("medium", "large", "xlarge", "2xlarge")]
-    + [f"ml.{f}.{s}" for f in ("m5", "m6i", "m7i") for s in ("large", "xlarge", "2xlarge", "4xlarge", "12xlarge")]
-    + [f"ml.{f}.{s}" for f in ("c5", "c6i", "c7i") for s in ("large", "xlarge", "2xlarge", "4xlarge", "9xlarge")]
-    + [f"ml.{f}.{s}" for f in ("r5", "r6i") for s in ("large", "xlarge", "2xlarge", "4xlarge")]
-    + [f"ml.g4dn.{s}" for s in ("xlarge", "2xlarge", "4xlarge", "12xlarge")]
-    + [f"ml.g5.{s}" for s in ("xlarge", "2xlarge", "4xlarge", "12xlarge")]
-    + ["ml.p3.2xlarge", "ml.p4d.24xlarge"]
-)
+from infra.config import aws_data, aws_rules
+
+
+def instance_type_problem(value: str, use: aws_data.InstanceUse) -> str | None:
+    """Why ``value`` is not an instance type SageMaker accepts for ``use``, or None.
+
+    The allowed types are the SageMaker API's own enum for that use (botocore's service model:
+    ProductionVariantInstanceType, TrainingInstanceType, ProcessingInstanceType, ...).
+    """
+    allowed = aws_data.instance_types(use)
+    if value in allowed:
+        return None
+    close = difflib.get_close_matches(value, sorted(allowed), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{value[:60]!r} is not a SageMaker {use} instance type{hint}"
+
 
 #: GPU families: no serverless, and their volumes reject a KMS key on some types.
 GPU_FAMILIES = ("ml.g4dn.", "ml.g5.", "ml.p3.", "ml.p4d.")

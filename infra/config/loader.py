@@ -7,13 +7,15 @@ one-line ``ConfigError``; nothing is registered before it succeeds.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 from ruamel.yaml import YAML
 
+from infra.config import aws_data
 from infra.config.catalog import ModelSpec
-from infra.config.errors import ConfigError
+from infra.config.errors import ConfigError, Problem
 from infra.config.layout import (
     MIGRATION_FILE,
     MODELS_DIR,
@@ -22,6 +24,7 @@ from infra.config.layout import (
     stack_names,
 )
 from infra.config.migration import MigrationPlan, MigrationSettings
+from infra.config.names import group_name
 from infra.config.rules import (
     PERSONAL_STACK,
     PERSONAL_STACK_MAX,
@@ -89,6 +92,66 @@ def _check_stack_name(display: str, stack: str, env: StackSettings) -> None:
         raise ConfigError(display, "mlops:environment", f"stack {stack!r} does not match environment {env.environment!r}", "a stack named after its environment")
 
 
+@dataclass(frozen=True)
+class RegistryIdentity:
+    """Where every pinned model package version must come from: the registry-owning dev stack's
+    partition, region, account (None when the stack asks AWS who it is) and name prefix."""
+
+    partition: str
+    region: str
+    account_id: str | None
+    prefix: str
+
+    def group_arn_prefix(self, model: str) -> str:
+        """``arn:<partition>:sagemaker:<region>:<account>:model-package/<prefix>-<model>/``."""
+        return f"arn:{self.partition}:sagemaker:{self.region}:{self.account_id}:model-package/{group_name(self.prefix, model)}/"
+
+
+def registry_identity(project_dir: Path, stack: str, env: StackSettings) -> RegistryIdentity:
+    """The registry ``stack``'s pins must come from: its own when it owns the registry (dev and
+    personal stacks), else the dev stack's (its settings file), with the account the stack names."""
+    owner = env
+    if env.environment != "dev" and (project_dir / stack_file("dev")).is_file():
+        display, config = _stack_config(project_dir, "dev")
+        owner = validate(StackSettings, config, display)
+    return RegistryIdentity(
+        partition=aws_data.partition_of_region(owner.region) or "aws",
+        region=owner.region,
+        account_id=env.registry.account_id or owner.account_id,
+        prefix=owner.name_prefix,
+    )
+
+
+def check_pins(models: tuple[ModelSpec, ...], registry: RegistryIdentity) -> None:
+    """Every pinned version and every history entry must be a version of the model's own group in
+    the platform's registry; raises one ``ConfigError`` listing every pin that is not."""
+    problems = []
+    for model in models:
+        pins = [(f"versions.{env}", model.versions.pinned(env)) for env in ("dev", "test", "prod")]
+        pins += [(f"governance.history[{i}].version", h.version) for i, h in enumerate(model.governance.history)]
+        for key, arn in pins:
+            if arn and not _from_registry(arn, model.name, registry):
+                expected = registry.group_arn_prefix(model.name).replace(":None:", ":<account>:")
+                problems.append(
+                    Problem(
+                        model_file(model.name), None, key,
+                        f"{arn} is not a version in this platform's registry",
+                        f"{expected}<n>, written by mlops promote; remove pins copied from another account",
+                    )
+                )
+    if problems:
+        raise ConfigError.of(problems)
+
+
+def _from_registry(arn: str, model: str, registry: RegistryIdentity) -> bool:
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[1] != registry.partition or parts[3] != registry.region:
+        return False
+    if registry.account_id is not None and parts[4] != registry.account_id:
+        return False
+    return parts[5].rsplit("/", 1)[0] == f"model-package/{group_name(registry.prefix, model)}"
+
+
 def registry_name_prefix(project_dir: Path) -> str:
     """``mlops:namePrefix`` of the registry-owning dev stack: model package groups are
     ``<prefix>-<model>``. The settings' default when the project has no dev stack file."""
@@ -133,6 +196,7 @@ def load_settings(project_dir: Path, stack: str) -> Settings:
                 raise ConfigError(display, f"mlops:personal.models[{i}]", f"no catalog model {name!r}", ", ".join(sorted(known)) or "no models")
     migration = load_migration(project_dir)
     plan = load_plan(project_dir, models, migration)
+    check_pins(models, registry_identity(project_dir, stack, env))
     for model in plan.in_environment(env.environment):
         if env.serving.mode == "serverless" and model.serving.target == "sagemaker" and model.serving.needs_gpu(env.environment):
             raise ConfigError(

@@ -7,6 +7,7 @@ is enforced here so that an unsafe prod file never reaches the program.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from datetime import date
@@ -14,6 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from infra.config import aws_data
 from infra.config.aws_rules import stack_reference_problem, vpc_cidr_problem
 from infra.config.rules import (
     NAME_PREFIX,
@@ -22,6 +24,7 @@ from infra.config.rules import (
     PERSONAL_SLUG_MAX,
 )
 from infra.config.validation import ConfigModel, KeyedError
+from policy.rules import RULES
 
 Environment = Literal["dev", "test", "prod"]
 
@@ -188,6 +191,16 @@ class Waiver(ConfigModel):
     owner: str = Field(min_length=1, description="who answers for the exception")
     expires: date = Field(description="an ISO date, e.g. 2027-03-31")
 
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, value: str) -> str:
+        known = sorted(rule.id for rule in RULES)
+        if value not in known:
+            close = difflib.get_close_matches(value, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{value!r} is not a rule of the policy pack{hint}; mlops policy list shows them")
+        return value
+
 
 class Personal(ConfigModel):
     """Settings of an on-demand personal stack ``dev-<owner>[-<slug>]``."""
@@ -211,6 +224,15 @@ class StackSettings(ConfigModel):
     """Everything a ``Pulumi.<stack>.yaml`` may set."""
 
     region: str = Field(alias="aws:region", pattern=REGION, description="an AWS region such as eu-west-1")
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        # botocore's partition data lists every region; a well-formed name may still not exist.
+        partition = aws_data.partition_of_region(value)
+        if partition is None or value not in aws_data.regions(partition):
+            raise ValueError(f"{value!r} is not an AWS region botocore knows")
+        return value
     profile: str | None = Field(None, alias="aws:profile", description="a named AWS CLI profile")
     environment: Environment = Field(alias="mlops:environment", description="dev, test, prod")
     account_id: str | None = Field(

@@ -32,8 +32,8 @@ def plan(
 ) -> None:
     """Plan STACK offline: every resource it would register, with no AWS account and no Pulumi CLI.
 
-    Exit 0: planned, no mandatory policy violation; 1: mandatory violations; 2: invalid
-    configuration or usage.
+    Exit 0: planned, no mandatory policy violation and no deploy error; 1: mandatory violations or
+    deploy errors (what AWS would reject); 2: invalid configuration or usage.
     """
     if (stack is None) == (stack_option is None):
         fail("stack: name one stack, as STACK or -s/--stack (allowed: dev, test, prod, dev-<owner>[-<slug>])", ExitCode.INVALID)
@@ -53,8 +53,7 @@ def plan(
         console.out(text, end="", highlight=False)
     else:
         render(result)
-    blocking = [v for v in result.violations if v.enforcement == "mandatory"]
-    raise typer.Exit(ExitCode.FAILED if blocking else ExitCode.OK)
+    raise typer.Exit(ExitCode.FAILED if result.blocking else ExitCode.OK)
 
 
 def render(result: PlanResult) -> None:
@@ -90,3 +89,17 @@ def render(result: PlanResult) -> None:
             )
     else:
         console.print("policy: no violations")
+    errors = [f for f in result.deploy_findings if f.severity == "error"]
+    if result.deploy_findings:
+        console.print(
+            f"[bold]deploy check: {len(errors)} errors, {len(result.deploy_findings) - len(errors)} warnings[/bold]"
+        )
+        for f in result.deploy_findings:
+            colour = "red" if f.severity == "error" else "yellow"
+            console.print(
+                f"  [{colour}]{f.severity}[/] {f.rule} {f.resource.rsplit('::', 1)[-1]} {f.field}: {f.message} ({f.doc})",
+                soft_wrap=True,
+                markup=True,
+            )
+    else:
+        console.print("deploy check: nothing AWS would reject")

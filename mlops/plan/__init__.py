@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from infra.config import Settings, load_settings
+from mlops.deploy.check import check_resources
 from mlops.plan.engine import PlanResult, run_plan
 from mlops.plan.references import ReferenceResolver, referenced_stacks, stack_of
 from policy.engine import (
@@ -31,7 +32,11 @@ def plan_stack(project_dir: Path, stack: str, _seen: tuple[str, ...] = ()) -> Pl
             raise ValueError(f"stack reference cycle: {' -> '.join((*_seen, stack, target))}")
         outputs[reference] = plan_stack(project_dir, target, (*_seen, stack)).outputs
     result = run_plan(settings, ReferenceResolver(outputs))
-    return dataclasses.replace(result, violations=tuple(check_policy(result, settings)))
+    return dataclasses.replace(
+        result,
+        violations=tuple(check_policy(result, settings)),
+        deploy_findings=check_resources(result.to_json()["resources"]),
+    )
 
 
 def check_policy(result: PlanResult, settings: Settings) -> list[Violation]:

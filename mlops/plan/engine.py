@@ -19,6 +19,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra.config import Settings
 from infra.program import PROJECT, build
+from mlops.deploy.findings import DeployFinding
 from mlops.plan.mocks import PlanMocks, RecordingMonitor, Registration
 from mlops.plan.references import ReferenceResolver
 from policy.engine import Violation
@@ -36,9 +37,17 @@ class PlanResult:
     registrations: tuple[Registration, ...]
     outputs: dict[str, Any]
     violations: tuple[Violation, ...] = field(default_factory=tuple)
+    deploy_findings: tuple[DeployFinding, ...] = field(default_factory=tuple)
+
+    @property
+    def blocking(self) -> bool:
+        """Whether ``pulumi up`` must not run: a mandatory policy violation or a deploy error."""
+        return any(v.enforcement == "mandatory" for v in self.violations) or any(
+            f.severity == "error" for f in self.deploy_findings
+        )
 
     def to_json(self, *, property_dependencies: bool = False) -> dict[str, Any]:
-        """The plan contract: stack, environment, resources, outputs, policy.
+        """The plan contract: stack, environment, resources, outputs, policy, deploy.
 
         ``property_dependencies`` adds, per resource option, which inputs came from which
         resources; the policy rules use it, the published contract leaves it out.
@@ -64,6 +73,7 @@ class PlanResult:
             ],
             "outputs": self.outputs,
             "policy": {"violations": [v.to_json() for v in self.violations]},
+            "deploy": {"findings": [f.to_json() for f in self.deploy_findings]},
         }
 
     def dumps(self) -> str:
