@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from infra.config.personas import Personas
 from infra.config.validation import ConfigModel, KeyedError
 
 Environment = Literal["dev", "test", "prod"]
@@ -218,6 +219,9 @@ class StackSettings(ConfigModel):
         [], alias="mlops:policyWaivers", description="a list of {rule, resource, reason, owner, expires}"
     )
     personal: Personal | None = Field(None, alias="mlops:personal", description="owner, slug, models, expiresAt")
+    personas: Personas = Field(
+        Personas(), alias="mlops:personas", description="platformAdmin, dataScientist, modelApprover: principal ARN lists"
+    )
 
     @model_validator(mode="after")
     def _environment_matrix(self) -> "StackSettings":
