@@ -1,0 +1,1 @@
+"""The mlops command and the operations around the Pulumi program."""

@@ -1,0 +1,1 @@
+"""Exports of the offline plan for other tools."""
