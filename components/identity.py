@@ -205,13 +205,20 @@ class AccessPolicies(pulumi.ComponentResource):
         personas = {
             "platform-admin": [
                 key, data_ro, list_buckets, read_registry, pass_execution,
-                # List* and Search accept no resource ARN (IAM service authorization reference for
-                # SageMaker); the Describe actions are named one by one on the types they accept.
+                # These List actions and Search accept no resource ARN, so only "*" grants them; the
+                # list and describe actions that do accept one are scoped to the platform's resources.
                 # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html
-                statement("ListPlatformResources", ["sagemaker:List*", "sagemaker:Search"], ["*"]),
+                statement(
+                    "ListPlatformResources",
+                    ["sagemaker:ListEndpointConfigs", "sagemaker:ListEndpoints", "sagemaker:ListModelPackageGroups", "sagemaker:ListModels",
+                     "sagemaker:ListMonitoringExecutions", "sagemaker:ListMonitoringSchedules", "sagemaker:ListPipelines",
+                     "sagemaker:ListProcessingJobs", "sagemaker:ListTrainingJobs", "sagemaker:Search"],
+                    ["*"],
+                ),
                 statement(
                     "DescribePlatformResources",
-                    ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeMonitoringSchedule", "sagemaker:DescribePipeline", "sagemaker:DescribePipelineExecution"],
+                    ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeMonitoringSchedule", "sagemaker:DescribePipeline",
+                     "sagemaker:DescribePipelineExecution", "sagemaker:ListPipelineExecutionSteps", "sagemaker:ListPipelineExecutions"],
                     [sm("endpoint"), sm("endpoint-config"), sm("monitoring-schedule"), sm("pipeline")],
                 ),
                 statement("OperatePlatform", ["sagemaker:StartPipelineExecution", "sagemaker:StopPipelineExecution", "sagemaker:UpdateEndpointWeightsAndCapacities"], [sm("endpoint"), sm("pipeline")]),
