@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from infra.plan.mocks import PlanMocks
+from infra.plan.mocks import _NAME_KEYS, PlanMocks
 
 FORMAT_VERSION = "1.2"
 TERRAFORM_VERSION = "1.9.0"
@@ -48,8 +48,6 @@ SINGULAR_BLOCKS = {
 }
 #: Per Terraform type, inputs whose Terraform name differs from the snake_case of Pulumi's.
 RENAMED_ATTRIBUTES = {"aws_sns_topic_subscription": {"topic": "topic_arn"}}
-#: Outputs of the mock engine a reference may point at, and the Terraform attribute each is.
-_IDENTITY_OUTPUTS = ("arn", "keyId", "repositoryUrl", "name", "bucket")
 
 
 def snake(name: str) -> str:
@@ -118,7 +116,10 @@ class _Identities:
             args = SimpleNamespace(typ=resource["type"], name=resource["name"], inputs=resource.get("inputs") or {}, custom=True)
             resource_id, state = mocks.new_resource(args)
             values = {"id": str(resource_id)}
-            values.update({snake(k): state[k] for k in _IDENTITY_OUTPUTS if isinstance(state.get(k), str)})
+            # Only values the resource makes itself (its id, ARN, its own name input such as a bucket's):
+            # other inputs, such as a bucket policy's bucket, point at another resource.
+            own = ["arn", "keyId", "repositoryUrl", *([_NAME_KEYS[resource["type"]]] if resource["type"] in _NAME_KEYS else [])]
+            values.update({snake(k): state[k] for k in own if isinstance(state.get(k), str)})
             # Where one value is several attributes (a bucket's name is its id), Terraform's usual one wins: id.
             self.by_urn[urn] = {value: attr for attr, value in sorted(values.items(), key=lambda item: item[0] == "id") if value}
             for value, attr in self.by_urn[urn].items():
