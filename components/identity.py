@@ -6,7 +6,7 @@ buckets exist, so the two halves are separate components.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -16,12 +16,25 @@ from components.policy_documents import document, statement
 
 SERVICE_ROLES = ("sagemaker-execution", "pipeline", "pipeline-trigger", "mlflow")
 PERSONAS = ("platform-admin", "data-scientist", "model-approver")
+#: Studio user execution roles, one per persona, distinct from the serving role (sagemaker-execution).
+STUDIO_ROLES = tuple(f"{persona}-studio" for persona in PERSONAS)
 _SERVICE_PRINCIPAL = {
     "sagemaker-execution": "sagemaker.amazonaws.com",
     "pipeline": "sagemaker.amazonaws.com",
     "pipeline-trigger": "events.amazonaws.com",
     "mlflow": "sagemaker.amazonaws.com",
+    **{role: "sagemaker.amazonaws.com" for role in STUDIO_ROLES},
 }
+
+
+def _account_roots(principal_arns: Sequence[str]) -> list[str]:
+    """The account roots of ``principal_arns``: the Principal element that lets an ``aws:PrincipalArn``
+    condition pick the named principals out of their accounts."""
+    roots = set()
+    for arn in principal_arns:
+        _, partition, _, _, account = arn.split(":", 5)[:5]
+        roots.add(f"arn:{partition}:iam::{account}:root")
+    return sorted(roots)
 
 
 @dataclass(frozen=True)
@@ -34,12 +47,15 @@ class PlatformRolesArgs:
         audience: Users allowed to assume the persona roles (the migration's current audience),
             matched against the ``mlops-user`` principal tag their identity provider sets.
         admins: Users allowed to assume ``platform-admin``.
+        persona_principals: Per persona, the IAM role/user ARNs (``*`` allowed in the name, e.g. an
+            Identity Center permission-set role) that may assume it; nobody else in the account can.
     """
 
     name_prefix: str
     account_id: pulumi.Input[str]
     audience: Sequence[str]
     admins: Sequence[str]
+    persona_principals: Mapping[str, pulumi.Input[Sequence[str]]]
 
 
 class PlatformRoles(pulumi.ComponentResource):
@@ -51,7 +67,7 @@ class PlatformRoles(pulumi.ComponentResource):
     def __init__(self, name: str, args: PlatformRolesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:identity:PlatformRoles", name, None, opts)
         self.roles = {}
-        for role in SERVICE_ROLES:
+        for role in (*SERVICE_ROLES, *STUDIO_ROLES):
             trust = statement(
                 "ServiceAssumesRole",
                 ["sts:AssumeRole"],
@@ -61,11 +77,19 @@ class PlatformRoles(pulumi.ComponentResource):
             self.roles[role] = self._role(name, args, role, trust, f"Service role {role} of {args.name_prefix}")
         for persona in PERSONAS:
             users = list(args.admins if persona == "platform-admin" else args.audience)
+            principals = pulumi.Output.from_input(args.persona_principals[persona]).apply(sorted)
+            # Identity Center role names end in a random suffix, so the Principal element names the
+            # account and aws:PrincipalArn picks the named roles out of it; the mlops-user tag keeps
+            # the migration's audience. No sts:TagSession: a caller cannot bring its own tags.
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
             trust = statement(
-                "AudienceAssumesPersona",
-                ["sts:AssumeRole", "sts:TagSession"],
-                principal={"AWS": pulumi.Output.concat("arn:aws:iam::", args.account_id, ":root")},
-                condition={"StringEquals": {"aws:PrincipalTag/mlops-user": sorted(users)}},
+                "NamedPrincipalsAssumePersona",
+                ["sts:AssumeRole"],
+                principal={"AWS": principals.apply(_account_roots)},
+                condition={
+                    "ArnLike": {"aws:PrincipalArn": principals},
+                    "StringEquals": {"aws:PrincipalTag/mlops-user": sorted(users)},
+                },
             )
             self.roles[persona] = self._role(name, args, persona, trust, f"Persona {persona} of {args.name_prefix} for: {', '.join(sorted(users))}")
         self.arns = {role: r.arn for role, r in self.roles.items()}
@@ -95,6 +119,7 @@ class AccessPoliciesArgs:
         registry_prefix: Prefix of model package groups and repositories (``<prefix>-``).
         kms_key_arn: The platform CMK.
         bucket_arns: Bucket ARNs by role (raw, curated, artifacts, capture, monitoring).
+        vpc_id: The platform VPC: the only one whose network interfaces the roles may manage.
         registry_artifacts_bucket: Name of the registry stack's artifacts bucket when another stack
             owns the registry (test, prod read model data and baselines there), else None.
         registry_kms_key_arn: The registry stack's key those artifacts are encrypted with, else None.
@@ -108,6 +133,7 @@ class AccessPoliciesArgs:
     registry_prefix: str
     kms_key_arn: pulumi.Input[str]
     bucket_arns: dict[str, pulumi.Input[str]]
+    vpc_id: pulumi.Input[str]
     registry_artifacts_bucket: pulumi.Input[str] | None = None
     registry_kms_key_arn: pulumi.Input[str] | None = None
 
@@ -134,12 +160,23 @@ class AccessPolicies(pulumi.ComponentResource):
         pull = statement("PullPlatformImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], [repos])
         # These actions do not support resource-level permissions (documented wildcard).
         token = statement("EcrAuthorization", ["ecr:GetAuthorizationToken"], ["*"])
-        vpc = statement(
-            "RunInPlatformVpc",
-            ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
-             "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
+        # ec2:Describe* accept no resource; the ENI actions accept network-interface (and, to create
+        # one, subnet and security-group) ARNs, each with the ec2:Vpc condition key.
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/train-vpc.html
+        ec2 = lambda kind: pulumi.Output.concat("arn:aws:ec2:", a.region, ":", a.account_id, f":{kind}/*")  # noqa: E731
+        describe_network = statement(
+            "DescribePlatformNetwork",
+            ["ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
             ["*"],
         )
+        manage_interfaces = statement(
+            "RunInPlatformVpc",
+            ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+            [ec2("network-interface"), ec2("security-group"), ec2("subnet")],
+            condition={"ArnEquals": {"ec2:Vpc": pulumi.Output.concat("arn:aws:ec2:", a.region, ":", a.account_id, ":vpc/", a.vpc_id)}},
+        )
+        vpc = [describe_network, manage_interfaces]
         metrics = statement("PublishSageMakerMetrics", ["cloudwatch:PutMetricData"], ["*"], condition={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}})
         write_logs = statement("WriteSageMakerLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], [logs, pulumi.Output.concat(logs, ":*")])
         read_registry = statement("ReadModelRegistry", ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages"], [registry_groups, registry_packages])
@@ -160,9 +197,9 @@ class AccessPolicies(pulumi.ComponentResource):
             ]
         jobs = [sm(k) for k in ("processing-job", "training-job", "transform-job", "model", "pipeline", "experiment", "experiment-trial", "experiment-trial-component")]
         policies = {
-            "sagemaker-execution": [key, data_rw, list_buckets, pull, token, vpc, metrics, write_logs, read_registry, *registry_reads],
+            "sagemaker-execution": [key, data_rw, list_buckets, pull, token, *vpc, metrics, write_logs, read_registry, *registry_reads],
             "pipeline": [
-                key, data_rw, list_buckets, vpc, write_logs, read_registry, pass_execution,
+                key, data_rw, list_buckets, *vpc, write_logs, read_registry, pass_execution,
                 statement(
                     "RunPipelineSteps",
                     ["sagemaker:AddTags", "sagemaker:CreateModel", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob", "sagemaker:DescribeProcessingJob",
@@ -177,16 +214,36 @@ class AccessPolicies(pulumi.ComponentResource):
                 statement("TrackExperimentArtifacts", ["s3:GetObject", "s3:PutObject"], [pulumi.Output.concat(a.bucket_arns["artifacts"], "/mlflow/*")]),
                 statement("RegisterMlflowModels", ["sagemaker:AddTags", "sagemaker:CreateModelPackage", "sagemaker:CreateModelPackageGroup", "sagemaker:DescribeModelPackageGroup"], [registry_groups, registry_packages]),
             ],
+        }
+        domain_scoped = lambda kind: pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.account_id, f":{kind}/*")  # noqa: E731
+        personas = {
             "platform-admin": [
                 key, data_ro, list_buckets, read_registry, pass_execution,
-                statement("OperatePlatform", ["sagemaker:Describe*", "sagemaker:List*", "sagemaker:Search", "sagemaker:StartPipelineExecution", "sagemaker:StopPipelineExecution", "sagemaker:UpdateEndpointWeightsAndCapacities"], [sm("endpoint"), sm("pipeline"), sm("endpoint-config"), sm("monitoring-schedule")]),
+                # These List actions and Search accept no resource ARN, so only "*" grants them; the
+                # list and describe actions that do accept one are scoped to the platform's resources.
+                # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html
+                statement(
+                    "ListPlatformResources",
+                    ["sagemaker:ListEndpointConfigs", "sagemaker:ListEndpoints", "sagemaker:ListModelPackageGroups", "sagemaker:ListModels",
+                     "sagemaker:ListMonitoringExecutions", "sagemaker:ListMonitoringSchedules", "sagemaker:ListPipelines",
+                     "sagemaker:ListProcessingJobs", "sagemaker:ListTrainingJobs", "sagemaker:Search"],
+                    ["*"],
+                ),
+                statement(
+                    "DescribePlatformResources",
+                    ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeMonitoringSchedule", "sagemaker:DescribePipeline",
+                     "sagemaker:DescribePipelineExecution", "sagemaker:ListPipelineExecutionSteps", "sagemaker:ListPipelineExecutions"],
+                    [sm("endpoint"), sm("endpoint-config"), sm("monitoring-schedule"), sm("pipeline")],
+                ),
+                statement("OperatePlatform", ["sagemaker:StartPipelineExecution", "sagemaker:StopPipelineExecution", "sagemaker:UpdateEndpointWeightsAndCapacities"], [sm("endpoint"), sm("pipeline")]),
             ],
             "data-scientist": [
                 key, data_ro, list_buckets, read_registry, pass_execution,
                 statement("ExperimentWithData", ["s3:PutObject"], [pulumi.Output.concat(a.bucket_arns["curated"], "/experiments/*"), pulumi.Output.concat(a.bucket_arns["artifacts"], "/experiments/*")]),
                 statement("RunTrainingPipelines", ["sagemaker:DescribePipeline", "sagemaker:DescribePipelineExecution", "sagemaker:ListPipelineExecutionSteps", "sagemaker:ListPipelineExecutions", "sagemaker:StartPipelineExecution"], [sm("pipeline"), pulumi.Output.concat(sm("pipeline"), "/execution/*")]),
-                statement("UseStudio", ["sagemaker:CreatePresignedDomainUrl", "sagemaker:DescribeDomain", "sagemaker:DescribeUserProfile"], [pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.account_id, ":domain/*"), pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.account_id, ":user-profile/*/*")]),
-                statement("TrackExperiments", ["sagemaker-mlflow:AccessUI", "sagemaker-mlflow:CreateExperiment", "sagemaker-mlflow:CreateRun", "sagemaker-mlflow:GetExperiment", "sagemaker-mlflow:GetRun", "sagemaker-mlflow:LogBatch", "sagemaker-mlflow:LogMetric", "sagemaker-mlflow:LogParam", "sagemaker-mlflow:SearchExperiments", "sagemaker-mlflow:SearchRuns", "sagemaker-mlflow:UpdateRun"], [pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.account_id, f":mlflow-tracking-server/{a.resource_prefix}-*")]),
+                statement("TrackExperiments", ["sagemaker-mlflow:CreateExperiment", "sagemaker-mlflow:CreateRun", "sagemaker-mlflow:GetExperiment", "sagemaker-mlflow:GetRun", "sagemaker-mlflow:LogBatch", "sagemaker-mlflow:LogMetric", "sagemaker-mlflow:LogParam", "sagemaker-mlflow:SearchExperiments", "sagemaker-mlflow:SearchRuns", "sagemaker-mlflow:UpdateRun"], [pulumi.Output.concat("arn:aws:sagemaker:", a.region, ":", a.account_id, f":mlflow-tracking-server/{a.resource_prefix}-*")]),
+                # AccessUI accepts no resource ARN; opening a server still needs its presigned URL.
+                statement("OpenMlflowUi", ["sagemaker-mlflow:AccessUI"], ["*"]),
             ],
             "model-approver": [
                 read_registry,
@@ -195,6 +252,17 @@ class AccessPolicies(pulumi.ComponentResource):
                 key,
             ],
         }
+        use_studio = statement("UseStudio", ["sagemaker:CreatePresignedDomainUrl", "sagemaker:DescribeDomain", "sagemaker:DescribeUserProfile"], [domain_scoped("domain"), domain_scoped("user-profile")])
+        # What a Studio user's own apps and spaces need; List* accept no resource ARN.
+        studio_apps = [
+            statement("RunStudioApps", ["sagemaker:CreateApp", "sagemaker:CreateSpace", "sagemaker:DeleteApp", "sagemaker:DeleteSpace", "sagemaker:DescribeApp", "sagemaker:DescribeSpace", "sagemaker:UpdateSpace"], [domain_scoped("app"), domain_scoped("space")]),
+            statement("ListStudioApps", ["sagemaker:ListApps", "sagemaker:ListSpaces"], ["*"]),
+            write_logs,
+        ]
+        for persona, statements in personas.items():
+            # The human persona opens Studio; inside it the persona's Studio role does the work.
+            policies[persona] = [*statements, *([use_studio] if persona == "data-scientist" else [])]
+            policies[f"{persona}-studio"] = [*statements, *studio_apps]
         for role, statements in policies.items():
             aws.iam.RolePolicy(
                 f"{name}-{role}",

@@ -20,6 +20,7 @@ from components.alerting import (
 from components.budget import CostBudget, CostBudgetArgs
 from components.encryption import PlatformKey, PlatformKeyArgs
 from components.identity import (
+    PERSONAS,
     AccessPolicies,
     AccessPoliciesArgs,
     PlatformRoles,
@@ -105,10 +106,17 @@ class Foundation(pulumi.ComponentResource):
 
         self.roles = PlatformRoles(
             f"{prefix}-roles",
-            PlatformRolesArgs(name_prefix=prefix, account_id=args.account_id, audience=args.audience, admins=args.admins),
+            PlatformRolesArgs(
+                name_prefix=prefix, account_id=args.account_id, audience=args.audience, admins=args.admins,
+                persona_principals={
+                    persona: self.account_id.apply(lambda account, persona=persona: env.personas.principals(persona, account))
+                    for persona in PERSONAS
+                },
+            ),
             opts=child,
         )
-        key_users = ["sagemaker-execution", "pipeline", "mlflow", "platform-admin", "data-scientist"]
+        key_users = ["sagemaker-execution", "pipeline", "mlflow", "platform-admin", "data-scientist",
+                     "platform-admin-studio", "data-scientist-studio", "model-approver-studio"]
         self.key = PlatformKey(
             f"{prefix}-key",
             PlatformKeyArgs(
@@ -157,22 +165,6 @@ class Foundation(pulumi.ComponentResource):
             )
             for role in BUCKETS
         }
-        AccessPolicies(
-            f"{prefix}-access",
-            AccessPoliciesArgs(
-                roles=self.roles.roles,
-                region=env.region,
-                account_id=args.account_id,
-                registry_account_id=args.registry_account_id,
-                resource_prefix=prefix,
-                registry_prefix=env.name_prefix,
-                kms_key_arn=self.key.arn,
-                bucket_arns={role: bucket.arn for role, bucket in self.buckets.items()},
-                registry_artifacts_bucket=args.registry_artifacts_bucket,
-                registry_kms_key_arn=args.registry_kms_key_arn,
-            ),
-            opts=child,
-        )
         self.network = PlatformNetwork(
             f"{prefix}-network",
             PlatformNetworkArgs(
@@ -186,6 +178,23 @@ class Foundation(pulumi.ComponentResource):
                 account_id=args.account_id,
                 name_prefix=prefix,
                 protect=protect,
+            ),
+            opts=child,
+        )
+        AccessPolicies(
+            f"{prefix}-access",
+            AccessPoliciesArgs(
+                roles=self.roles.roles,
+                region=env.region,
+                account_id=args.account_id,
+                registry_account_id=args.registry_account_id,
+                resource_prefix=prefix,
+                registry_prefix=env.name_prefix,
+                kms_key_arn=self.key.arn,
+                bucket_arns={role: bucket.arn for role, bucket in self.buckets.items()},
+                vpc_id=self.network.vpc_id,
+                registry_artifacts_bucket=args.registry_artifacts_bucket,
+                registry_kms_key_arn=args.registry_kms_key_arn,
             ),
             opts=child,
         )
@@ -220,7 +229,8 @@ class Foundation(pulumi.ComponentResource):
                     subnet_ids=self.network.subnet_ids,
                     security_group_ids=[self.network.workload_security_group_id],
                     kms_key_arn=self.key.arn,
-                    execution_role_arn=self.roles.arns["sagemaker-execution"],
+                    # Studio users run as a persona role of their own, never as the serving role.
+                    execution_role_arn=self.roles.arns["data-scientist-studio"],
                     users=args.audience,
                     idle_timeout_minutes=env.studio.idle_timeout_minutes,
                     tracking_server_name=f"{prefix}-mlflow",

@@ -31,7 +31,15 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policy.framework import Context, Resource, ResourceOptions, Rule, Stack, environment_of_stack, stack_of_urn
+from policy.framework import (
+    Context,
+    Resource,
+    ResourceOptions,
+    Rule,
+    Stack,
+    environment_of_stack,
+    stack_of_urn,
+)
 from policy.rules import RULES
 
 PACK_NAME = "mlops-platform"

@@ -17,6 +17,7 @@ from pydantic import Field, field_validator, model_validator
 
 from infra.config import aws_data
 from infra.config.aws_rules import stack_reference_problem, vpc_cidr_problem
+from infra.config.personas import Personas
 from infra.config.rules import (
     NAME_PREFIX,
     PERSONAL_OWNER,
@@ -260,6 +261,9 @@ class StackSettings(ConfigModel):
         [], alias="mlops:policyWaivers", description="a list of {rule, resource, reason, owner, expires}"
     )
     personal: Personal | None = Field(None, alias="mlops:personal", description="owner, slug, models, expiresAt")
+    personas: Personas = Field(
+        Personas(), alias="mlops:personas", description="platformAdmin, dataScientist, modelApprover: principal ARN lists"
+    )
 
     @model_validator(mode="after")
     def _environment_matrix(self) -> "StackSettings":

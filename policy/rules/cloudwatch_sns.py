@@ -8,8 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policy.framework import EVERYWHERE, PROD_ONLY, Context, Resource, as_list, resource_rule, show
-from policy.rules.policy_documents import InvalidDocument, Statement, findings, statements
+from policy.framework import (
+    EVERYWHERE,
+    PROD_ONLY,
+    Context,
+    Resource,
+    as_list,
+    resource_rule,
+    show,
+)
+from policy.rules.policy_documents import (
+    InvalidDocument,
+    Statement,
+    findings,
+    statements,
+)
 from policy.rules.protection import protected_in_prod_rule
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -40,7 +53,10 @@ def log_group_kms(resource: Resource, context: Context) -> Iterator[str]:
     severity="low",
     anchors=("NIST.800.53.R5-CloudWatchLogGroupRetentionPeriod", "CKV_AWS_66", "CKV_AWS_338",
              "SecurityHub CloudWatch.16"),
-    mandatory_in=PROD_ONLY,
+    # An explicit, valid period is cheap everywhere, and logs kept forever cost money in any
+    # environment. The one-year minimum of CKV_AWS_338 is prod's alone (prod keeps 365 days): dev
+    # and test hold rehearsal traffic, and their 30/90 days are waived in policy/scanner-waivers.yaml.
+    mandatory_in=EVERYWHERE,
     types=(LOG_GROUP,),
 )
 def log_group_retention(resource: Resource, context: Context) -> Iterator[str]:

@@ -30,7 +30,7 @@ _BROAD_AWS_MANAGED = re.compile(
     r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?(?:[A-Za-z0-9]*FullAccess|AdministratorAccess)$")
 
 
-def _identity_findings(resource: Resource, finder: Callable[[Statement], str | None]) -> list[str]:
+def identity_findings(resource: Resource, finder: Callable[[Statement], str | None]) -> list[str]:
     """Apply `finder` to every identity-policy document `resource` carries."""
     if resource.type != ROLE:
         return findings(resource.inputs.get("policy"), finder)
@@ -74,7 +74,7 @@ def no_wildcard_action(resource: Resource, context: Context) -> list[str]:
             return f"{statement.label} allows {', '.join(broad)}; list the actions the role needs"
         return None
 
-    return _identity_findings(resource, wildcard)
+    return identity_findings(resource, wildcard)
 
 
 @resource_rule(
@@ -92,7 +92,7 @@ def passrole_scoped(resource: Resource, context: Context) -> list[str]:
                     "condition on iam:PassedToService = sagemaker.amazonaws.com")
         return None
 
-    return _identity_findings(resource, unscoped_passrole)
+    return identity_findings(resource, unscoped_passrole)
 
 
 @resource_rule(
@@ -110,7 +110,23 @@ def no_kms_decrypt_on_all_keys(resource: Resource, context: Context) -> list[str
             return f'{statement.label} allows {", ".join(sorted(set(granted)))} on "*"; name the platform key ARN'
         return None
 
-    return _identity_findings(resource, decrypt_everything)
+    return identity_findings(resource, decrypt_everything)
+
+
+_NAMING_OPERATORS = ("arnequals", "arnlike", "stringequals", "stringlike")
+_WHOLE_ACCOUNT = re.compile(r"^(\*|arn:aws[a-z-]*:iam::(\d{12}|\*):(\*|root))$")
+
+
+def _names_principals(statement: Statement) -> bool:
+    """True when an aws:PrincipalArn condition names principals narrower than a whole account."""
+    for operator, keys in statement.condition.items():
+        if operator.lower() not in _NAMING_OPERATORS or not isinstance(keys, Mapping):
+            continue
+        for key, values in keys.items():
+            arns = [str(value) for value in as_list(values)]
+            if key.lower() == "aws:principalarn" and arns and not any(_WHOLE_ACCOUNT.match(arn) for arn in arns):
+                return True
+    return False
 
 
 @resource_rule(
@@ -127,9 +143,12 @@ def trust_policy_restricted(resource: Resource, context: Context) -> list[str]:
             return None
         if statement.public:
             return f'{statement.label} lets Principal "*" assume the role; name the service or role that needs it'
-        if statement.account_roots and not statement.condition:
+        # Any other condition (a principal tag, say) can be met by more identities of the account
+        # than intended; only aws:PrincipalArn names who may assume the role.
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
+        if statement.account_roots and not _names_principals(statement):
             return (f"{statement.label} lets every identity in {', '.join(statement.account_roots)} assume the "
-                    "role; name the role ARNs or add an aws:PrincipalArn condition")
+                    "role; name the role ARNs or add an aws:PrincipalArn (ArnLike/ArnEquals) condition")
         return None
 
     return findings(resource.inputs.get("assumeRolePolicy"), open_trust)

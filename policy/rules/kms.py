@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policy.framework import EVERYWHERE, NOWHERE, PROD_ONLY, Context, Resource, is_true, resource_rule, show
+from policy.framework import (
+    EVERYWHERE,
+    NOWHERE,
+    PROD_ONLY,
+    Context,
+    Resource,
+    is_true,
+    resource_rule,
+    show,
+)
 from policy.rules.policy_documents import Statement, findings
 from policy.rules.protection import protected_in_prod_rule
 

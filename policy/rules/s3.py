@@ -21,7 +21,12 @@ from policy.framework import (
     resource_rule,
     stack_rule,
 )
-from policy.rules.policy_documents import InvalidDocument, Statement, findings, statements
+from policy.rules.policy_documents import (
+    InvalidDocument,
+    Statement,
+    findings,
+    statements,
+)
 from policy.rules.protection import protected_in_prod_rule
 
 BUCKET = "aws:s3/bucket:Bucket"

@@ -44,7 +44,9 @@ def _rules(group: Resource, direction: str) -> list[Mapping]:
     title="Every VPC has flow logs",
     severity="medium",
     anchors=("AwsSolutions-VPC7", "NIST.800.53.R5-VPCFlowLogsEnabled", "CKV2_AWS_11", "SecurityHub EC2.6"),
-    mandatory_in=PROD_ONLY,
+    # Everywhere: dev owns the registry and the artifacts bucket that test and prod deploy from,
+    # so its network is no less worth recording than theirs (the cost at dev traffic is small).
+    mandatory_in=EVERYWHERE,
 )
 def flow_logs_enabled(stack: Stack, context: Context) -> Iterator[tuple[Resource, str]]:
     for vpc in stack.of_type(VPC):

@@ -165,7 +165,7 @@ CASES: list[Case | Any] = [
     C("stack-unknown-nested-key", "a misspelt nested key", DEV, config("mlops:network/flowLog", True), "mlops:network.flowLog", "flowLogs"),
     C("stack-string-for-int", '"2" for an integer', DEV, config("mlops:network/availabilityZones", "2"), "mlops:network.availabilityZones", "2 or 3"),
     C("stack-string-for-bool", '"false" for a boolean', DEV, config("mlops:network/flowLogs", "false"), "mlops:network.flowLogs", "true or false"),
-    C("stack-yaml11-bool", "YAML 1.1 'no' (a string in YAML 1.2) for a boolean", DEV, lambda b: b.replace(b"flowLogs: false", b"flowLogs: no"), "mlops:network.flowLogs", "true or false", raw=True),
+    C("stack-yaml11-bool", "YAML 1.1 'no' (a string in YAML 1.2) for a boolean", DEV, lambda b: b.replace(b"flowLogs: true", b"flowLogs: no"), "mlops:network.flowLogs", "true or false", raw=True),
     C("stack-int-for-bool", "1 for a boolean", DEV, config("mlops:protection/forceDestroy", 1), "mlops:protection.forceDestroy", "true or false"),
     C("stack-list-for-scalar", "a list for a scalar", DEV, config("mlops:alerts/email", ["ml-platform-alerts@example.com"]), "mlops:alerts.email", "e-mail address"),
     C("stack-scalar-for-mapping", "a number where a mapping belongs", DEV, config("mlops:budget", 1500), "mlops:budget", "monthlyLimitUsd"),

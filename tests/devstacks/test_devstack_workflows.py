@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +115,47 @@ def test_reaper_installs_the_project_and_pulumi_then_reaps_with_oidc_credentials
     assert reaper["concurrency"]["cancel-in-progress"] is False
 
 
+PINS = WORKFLOWS.parent / "actions-pins.txt"
+
+
+def pins() -> dict[str, tuple[str, str]]:
+    """The project's list of allowed actions: action -> (version, commit)."""
+    rows = [line.split() for line in PINS.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    return {action: (version, commit) for action, version, commit in rows}
+
+
 @pytest.mark.parametrize("name", ["infrastructure.yml", "dev-stack-reaper.yml"])
-def test_actions_are_pinned_to_a_major_version(name):
-    workflow = load(name)
-    for job in workflow["jobs"].values():
-        for step in job["steps"]:
-            if "uses" in step:
-                _, _, ref = step["uses"].partition("@")
-                assert ref.startswith("v") and ref[1:].isdigit(), step["uses"]
+def test_every_action_is_pinned_to_a_listed_commit_with_its_version_beside_it(name):
+    allowed = pins()
+    lines = [line.strip() for line in (WORKFLOWS / name).read_text(encoding="utf-8").splitlines()]
+    uses = [line.removeprefix("- ").removeprefix("uses:").strip() for line in lines if line.removeprefix("- ").startswith("uses:")]
+    assert uses
+    for ref in uses:
+        action, _, rest = ref.partition("@")
+        commit, _, comment = rest.partition(" # ")
+        assert action in allowed, f"{action} is not in {PINS.name}"
+        assert (comment.strip(), commit) == allowed[action], ref
+
+
+def test_the_pin_list_holds_full_versions_and_commits():
+    for action, (version, commit) in pins().items():
+        assert re.fullmatch(r"v\d+\.\d+\.\d+", version), action
+        assert re.fullmatch(r"[0-9a-f]{40}", commit), action
+
+
+def test_each_stack_previews_with_a_role_in_its_own_account(infra):
+    preview = infra["jobs"]["preview"]
+    roles = {entry["stack"]: entry["preview-role"] for entry in preview["strategy"]["matrix"]["include"]}
+    assert roles == {"dev": "AWS_PREVIEW_ROLE_ARN_DEV", "test": "AWS_PREVIEW_ROLE_ARN_TEST", "prod": "AWS_PREVIEW_ROLE_ARN_PROD"}
+    (aws,) = steps_using(preview, "aws-actions/configure-aws-credentials")
+    assert aws["with"]["role-to-assume"] == "${{ vars[matrix.preview-role] }}"
+
+
+@pytest.mark.parametrize("job", ["tests", "plan"])
+def test_pipeline_definitions_are_cached_between_runs(infra, job):
+    steps = infra["jobs"][job]["steps"]
+    (cache,) = steps_using(infra["jobs"][job], "actions/cache")
+    assert cache["with"]["path"] == "~/.cache/mlops-platform"
+    assert "hashFiles('pipelines/**', 'uv.lock')" in cache["with"]["key"]
+    runs = [step.get("run", "") for step in steps]
+    assert steps.index(cache) < next(i for i, run in enumerate(runs) if "uv run" in run)

@@ -86,6 +86,16 @@ def _trust(principal: object) -> dict:
     return {"assume_role_policy": document({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"})}
 
 
+_NAMED_SSO_ROLE = {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/"
+                                                    "AWSReservedSSO_MlopsDataScientist_*"}}
+
+
+def _persona_trust(condition: dict, *, tag_session: bool = False) -> str:
+    """A persona trust: the account root narrowed by ``condition``."""
+    return document({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                     "Action": ["sts:AssumeRole", *(["sts:TagSession"] if tag_session else [])], "Condition": condition})
+
+
 def _variants(count: int) -> list[dict]:
     return [{"variant_name": "champion", "model_name": "churn-champion", "initial_instance_count": count,
              "instance_type": "ml.c5.xlarge"}]
@@ -232,6 +242,32 @@ CASES: dict[str, Case] = {
         e("training-role", ("assumeRolePolicy",), document(
             {"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "sts:AssumeRole"}),
           "every identity in 444455556666"),
+        # The persona trust before the fix: any identity of the account that carries the tag.
+        e("training-role", ("assumeRolePolicy",), _persona_trust({"StringEquals": {"aws:PrincipalTag/mlops-user": ["alice"]}}),
+          "every identity in arn:aws:iam::111122223333:root"),
+        e("training-role", ("assumeRolePolicy",), _persona_trust({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:*"}}),
+          "add an aws:PrincipalArn"),
+    )),
+    "iam-trust-policy-no-session-tags": Case(f.identity, (
+        b(partial(f.identity, role={"assume_role_policy": _persona_trust(_NAMED_SSO_ROLE, tag_session=True)}),
+          "allows sts:TagSession to arn:aws:iam::111122223333:root", "training-role"),
+    )),
+    "iam-policy-eni-actions-in-vpc": Case(f.identity, (
+        b(partial(f.identity, role_policy=_identity_doc("ec2:CreateNetworkInterface")),
+          'allows ec2:CreateNetworkInterface on "*" in any VPC', "training-role-access"),
+        e("training-role-access", ("policy",), document(
+            {"Sid": "RunInVpc", "Effect": "Allow", "Action": ["ec2:DeleteNetworkInterface*"], "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/team": "ml"}}}),
+          "ec2:DeleteNetworkInterface* on \"*\" in any VPC"),
+    )),
+    "iam-policy-actions-match-resources": Case(f.identity, (
+        b(partial(f.identity, role_policy=_identity_doc("sagemaker:Search", "arn:aws:sagemaker:us-east-1:111122223333:pipeline/churn")),
+          'sagemaker:Search accepts no resource ARN; grant it on "*"', "training-role-access"),
+        e("training-role-access", ("policy",), _identity_doc(
+            "sagemaker:Describe*", "arn:aws:sagemaker:us-east-1:111122223333:endpoint/churn-prod"),
+          "sagemaker:Describe* covers"),
+        e("training-role-access", ("policy",), _identity_doc("s3:GetObject", "arn:aws:s3:::mlops-artifacts"),
+          "s3:GetObject accepts none of these resources"),
     )),
     "iam-role-no-policy-management-conflicts": Case(f.identity, (
         b(partial(f.identity, role={"inline_policies": [{"name": "read", "policy": json.dumps(
@@ -338,6 +374,12 @@ CASES: dict[str, Case] = {
     )),
     "sagemaker-domain-protected-in-prod": Case(f.studio, (
         b(partial(f.studio, opts=UNPROTECTED), "protect=True", "studio"),
+    )),
+    "sagemaker-studio-not-serving-role": Case(f.workspace_beside_serving, (
+        b(partial(f.workspace_beside_serving, users_run_as_serving_role=True),
+          "userSettings.executionRole is", "studio-alice"),
+        b(partial(f.workspace_beside_serving, domain_default_is_serving_role=True),
+          "defaultUserSettings.executionRole is", "studio"),
     )),
     # CloudWatch and SNS
     "cloudwatch-log-group-kms": Case(f.observability, (

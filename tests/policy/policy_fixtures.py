@@ -215,8 +215,9 @@ def _variant(name: str, model: aws.sagemaker.Model) -> dict[str, Any]:
 
 
 def serving(*, model: Mapping = KEEP, config: Mapping = KEEP, endpoint: Mapping = KEEP, alarms: Mapping = KEEP,
-            scaling: Mapping = KEEP, capture: aws.s3.Bucket | None = None) -> None:
+            scaling: Mapping = KEEP, capture: aws.s3.Bucket | None = None) -> aws.iam.Role:
     """A prod endpoint: champion + shadow challenger, capture, canary rollout, rollback alarms, autoscaling.
+    Returns the models' execution role.
 
     `alarms` overrides apply to both rollback alarms. Without a `capture` bucket a bare one is made
     (the serving rules only need its name).
@@ -267,6 +268,7 @@ def serving(*, model: Mapping = KEEP, config: Mapping = KEEP, endpoint: Mapping 
         min_capacity=2, max_capacity=6, service_namespace="sagemaker",
         scalable_dimension="sagemaker:variant:DesiredInstanceCount",
         resource_id=pulumi.Output.concat("endpoint/", resource.name, "/variant/champion")), scaling))
+    return role
 
 
 def _monitoring_job(key: aws.kms.Key, role: aws.iam.Role) -> dict[str, Any]:
@@ -361,15 +363,23 @@ def pipelines(*, definition: Any = DEFAULT, s3_location: Mapping = KEEP) -> None
                                version_id="3HL4kqtJvjVBH40Nrjfkd"), s3_location))
 
 
-def studio(*, domain: Mapping = KEEP, opts: pulumi.ResourceOptions = PROTECTED) -> None:
-    """A VpcOnly, KMS-encrypted Studio domain with one user."""
+def studio(*, domain: Mapping = KEEP, user: Mapping = KEEP, opts: pulumi.ResourceOptions = PROTECTED) -> None:
+    """A VpcOnly, KMS-encrypted Studio domain with one user, who runs as a role of their own."""
     key = platform_key("studio-key")
     role = execution_role("churn-studio")
     resource = aws.sagemaker.Domain("studio", opts=opts, **args(dict(
         domain_name="mlops-studio", auth_mode="IAM", vpc_id="vpc-0platform", subnet_ids=PRIVATE_SUBNETS,
         app_network_access_type="VpcOnly", kms_key_id=key.arn,
         default_user_settings={"execution_role": role.arn}), domain))
-    aws.sagemaker.UserProfile("studio-alice", domain_id=resource.id, user_profile_name="alice")
+    aws.sagemaker.UserProfile("studio-alice", **args(dict(
+        domain_id=resource.id, user_profile_name="alice", user_settings={"execution_role": role.arn}), user))
+
+
+def workspace_beside_serving(*, users_run_as_serving_role: bool = False, domain_default_is_serving_role: bool = False) -> None:
+    """A Studio domain next to a served model; optionally its users run as the model's role."""
+    serving_role = serving()
+    studio(user={"user_settings": {"execution_role": serving_role.arn}} if users_run_as_serving_role else KEEP,
+           domain={"default_user_settings": {"execution_role": serving_role.arn}} if domain_default_is_serving_role else KEEP)
 
 
 def observability(*, log_group: Mapping = KEEP, log_group_opts: pulumi.ResourceOptions = PROTECTED,

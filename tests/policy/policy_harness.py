@@ -34,7 +34,9 @@ class _Mocks(pulumi.runtime.Mocks):
         physical = next((args.inputs[k] for k in _NAME_INPUTS if isinstance(args.inputs.get(k), str)), None)
         service = args.typ.split(":")[1].split("/")[0] if args.typ.count(":") >= 2 else "pulumi"
         name = physical or args.name
-        state = {"name": name, **args.inputs, "arn": f"arn:aws:{service}:{REGION}:{ACCOUNT}:{name}"}
+        # Keys carry their resource type, as real ARNs do, so rules can tell what an ARN names.
+        path = f"key/{name}" if args.typ == "aws:kms/key:Key" else name
+        state = {"name": name, **args.inputs, "arn": f"arn:aws:{service}:{REGION}:{ACCOUNT}:{path}"}
         if args.typ == "aws:s3/bucket:Bucket":
             state["bucket"] = name
         # Resources without a name input get provider-made ids (vpc-..., subnet-...) no input can match.

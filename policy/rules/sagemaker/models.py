@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from policy.framework import PROD_ONLY, Context, Resource, Stack, as_list, is_true, resource_rule, stack_rule
+from policy.framework import (
+    PROD_ONLY,
+    Context,
+    Resource,
+    Stack,
+    as_list,
+    is_true,
+    resource_rule,
+    stack_rule,
+)
 
 MODEL = "aws:sagemaker/model:Model"
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"

@@ -9,7 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 
-from policy.framework import NOWHERE, PROD_ONLY, Context, Resource, as_list, dig, resource_rule
+from policy.framework import (
+    NOWHERE,
+    PROD_ONLY,
+    Context,
+    Resource,
+    as_list,
+    dig,
+    resource_rule,
+)
 
 PIPELINE = "aws:sagemaker/pipeline:Pipeline"
 
