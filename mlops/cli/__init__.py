@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from mlops.cli.catalog import migration_app, model_app
+from mlops.cli.check import check
 from mlops.cli.common import EXIT_CODES_HELP
 from mlops.cli.delivery import register as register_delivery
 from mlops.cli.dev import dev_app
@@ -21,6 +22,7 @@ HELP = f"MLOps platform blueprint: offline plans, the model catalog, the migrati
 
 app = typer.Typer(name="mlops", help=HELP, no_args_is_help=True, pretty_exceptions_enable=False)
 app.command()(plan)
+app.command()(check)
 app.add_typer(model_app, name="model")
 app.add_typer(migration_app, name="migration")
 app.add_typer(dev_app, name="dev")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from enum import Enum
 from pathlib import Path
 
 import typer
@@ -21,12 +23,24 @@ from mlops.cli.common import (
     write_atomically,
 )
 from mlops.plan import PlanResult, plan_stack
+from mlops.plan.tfplan import to_tfplan
+
+
+class PlanFormat(str, Enum):
+    """What ``mlops plan`` prints."""
+
+    tree = "tree"
+    json = "json"
+    tfplan = "tfplan"
 
 
 def plan(
     stack: str | None = typer.Argument(None, help="Stack to plan: dev, test, prod or dev-<owner>[-<slug>]."),
     stack_option: StackOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON (the machine contract)."),
+    output_format: PlanFormat = typer.Option(
+        PlanFormat.tree, "--format", help="tree (people), json (the plan contract), tfplan (Terraform plan JSON for scanners such as checkov)."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON plan to this file."),
     project: ProjectDir = None,
 ) -> None:
@@ -43,13 +57,17 @@ def plan(
         result = plan_stack(folder, stack)
     except ConfigError as error:
         fail_config(error)
+    if output_format is PlanFormat.json:
+        as_json = True
     text = result.dumps()
     if out is not None:
         try:
             write_atomically(out, text)
         except OSError as error:
             fail(f"{out}: cannot write the plan: {error.strerror}", ExitCode.INVALID)
-    if as_json:
+    if output_format is PlanFormat.tfplan:
+        console.out(json.dumps(to_tfplan(result.to_json()), indent=2, sort_keys=True), highlight=False)
+    elif as_json:
         console.out(text, end="", highlight=False)
     else:
         render(result)

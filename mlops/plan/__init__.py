@@ -19,19 +19,32 @@ from policy.engine import (
 )
 
 
-def plan_stack(project_dir: Path, stack: str, _seen: tuple[str, ...] = ()) -> PlanResult:
+def plan_stack(
+    project_dir: Path, stack: str, _seen: tuple[str, ...] = (), *, planned: dict[str, PlanResult] | None = None
+) -> PlanResult:
     """Plan ``stack`` of the project in ``project_dir`` (referenced stacks are planned first).
 
-    Raises ``ConfigError`` for invalid configuration before anything is registered.
+    ``planned`` keeps the plans of one run by stack name, so planning several stacks plans each
+    referenced stack once. Raises ``ConfigError`` for invalid configuration before anything is
+    registered.
     """
+    if planned is not None and stack in planned:
+        return planned[stack]
     settings = load_settings(project_dir, stack)
     outputs = {}
     for reference in referenced_stacks(settings):
         target = stack_of(reference)
         if target in _seen or target == stack:
             raise ValueError(f"stack reference cycle: {' -> '.join((*_seen, stack, target))}")
-        outputs[reference] = plan_stack(project_dir, target, (*_seen, stack)).outputs
-    result = run_plan(settings, ReferenceResolver(outputs))
+        outputs[reference] = plan_stack(project_dir, target, (*_seen, stack), planned=planned).outputs
+    result = _checked(run_plan(settings, ReferenceResolver(outputs)), settings)
+    if planned is not None:
+        planned[stack] = result
+    return result
+
+
+def _checked(result: PlanResult, settings: Settings) -> PlanResult:
+    """``result`` with the policy pack's violations and the deploy check's findings."""
     return dataclasses.replace(
         result,
         violations=tuple(check_policy(result, settings)),

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from infra.plan.mocks import _NAME_KEYS, PlanMocks
+from mlops.plan.mocks import _NAME_KEYS, PlanMocks
 
 FORMAT_VERSION = "1.2"
 TERRAFORM_VERSION = "1.9.0"
