@@ -27,7 +27,7 @@ _SERVICE_PRINCIPAL = {
 }
 
 
-def _account_roots(principal_arns: Sequence[str]) -> list[str]:
+def account_roots(principal_arns: Sequence[str]) -> list[str]:
     """The account roots of ``principal_arns``: the Principal element that lets an ``aws:PrincipalArn``
     condition pick the named principals out of their accounts."""
     roots = set()
@@ -85,7 +85,7 @@ class PlatformRoles(pulumi.ComponentResource):
             trust = statement(
                 "NamedPrincipalsAssumePersona",
                 ["sts:AssumeRole"],
-                principal={"AWS": principals.apply(_account_roots)},
+                principal={"AWS": principals.apply(account_roots)},
                 condition={
                     "ArnLike": {"aws:PrincipalArn": principals},
                     "StringEquals": {"aws:PrincipalTag/mlops-user": sorted(users)},

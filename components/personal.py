@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.identity import account_roots
 from components.policy_documents import document, statement
 
 
@@ -17,6 +18,8 @@ class PersonalWorkspaceArgs:
 
     Attributes:
         owner: The data scientist (the ``mlops-user`` tag their identity carries).
+        principals: The data-scientist persona's principal ARNs (``*`` allowed in the name); the
+            owner must come through one of them and carry their ``mlops-user`` tag.
         role_name: Name of the owner's role.
         profile_name: Studio user profile name in the shared domain.
         resource_prefix: Prefix of the owner's SageMaker resources (pipelines, endpoints).
@@ -30,6 +33,7 @@ class PersonalWorkspaceArgs:
     """
 
     owner: str
+    principals: pulumi.Input[Sequence[str]]
     role_name: str
     profile_name: str
     resource_prefix: str
@@ -52,6 +56,7 @@ class PersonalWorkspace(pulumi.ComponentResource):
         super().__init__("mlops:workspace:PersonalWorkspace", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         a = args
+        principals = pulumi.Output.from_input(a.principals).apply(sorted)
         self.role = aws.iam.Role(
             f"{name}-role",
             name=a.role_name,
@@ -62,10 +67,12 @@ class PersonalWorkspace(pulumi.ComponentResource):
                     "StudioRunsAsOwner", ["sts:AssumeRole"], principal={"Service": "sagemaker.amazonaws.com"},
                     condition={"StringEquals": {"aws:SourceAccount": a.account_id}},
                 ),
+                # As the persona roles: named principals picked out of their accounts with
+                # aws:PrincipalArn, the owner's tag set by the identity provider, no sts:TagSession.
                 statement(
-                    "OwnerAssumesRole", ["sts:AssumeRole", "sts:TagSession"],
-                    principal={"AWS": pulumi.Output.concat("arn:aws:iam::", a.account_id, ":root")},
-                    condition={"StringEquals": {"aws:PrincipalTag/mlops-user": a.owner}},
+                    "OwnerAssumesRole", ["sts:AssumeRole"],
+                    principal={"AWS": principals.apply(account_roots)},
+                    condition={"ArnLike": {"aws:PrincipalArn": principals}, "StringEquals": {"aws:PrincipalTag/mlops-user": a.owner}},
                 ),
             ),
             opts=child,

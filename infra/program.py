@@ -123,6 +123,7 @@ def _build_personal(settings: Settings, account_id: pulumi.Input[str], opts: pul
         prefix,
         PersonalWorkspaceArgs(
             owner=personal.owner,
+            principals=pulumi.Output.from_input(account_id).apply(lambda account: env.personas.principals("data-scientist", account)),
             role_name=prefix,
             profile_name=settings.stack.removeprefix("dev-") + ("" if personal.slug else "-sandbox"),
             resource_prefix=prefix,

@@ -17,12 +17,14 @@ from mlops.cli.delivery import register as register_delivery
 from mlops.cli.dev import dev_app
 from mlops.cli.plan import plan
 from mlops.cli.policy import policy_app
+from mlops.cli.preflight import preflight_command
 
 HELP = f"MLOps platform blueprint: offline plans, the model catalog, the migration, promotion and dev stacks. {EXIT_CODES_HELP}"
 
 app = typer.Typer(name="mlops", help=HELP, no_args_is_help=True, pretty_exceptions_enable=False)
 app.command()(plan)
 app.command()(check)
+app.command("preflight")(preflight_command)
 app.add_typer(model_app, name="model")
 app.add_typer(migration_app, name="migration")
 app.add_typer(dev_app, name="dev")

@@ -1,0 +1,61 @@
+"""``mlops preflight STACK``: the live preconditions of ``pulumi up``, read from AWS."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from infra.config import ConfigError, load_settings
+from mlops.cli.common import (
+    ExitCode,
+    JsonFlag,
+    ProjectDir,
+    StackOption,
+    console,
+    fail,
+    fail_config,
+    project_dir,
+)
+from mlops.delivery.errors import DeliveryError
+from mlops.delivery.registry import registry_clients
+from mlops.preflight import blocking, preflight
+
+_STYLE = {"ok": "green", "warning": "yellow", "missing": "red", "blocked": "red"}
+
+
+def preflight_command(
+    stack: str | None = typer.Argument(None, help="Stack to check: dev, test or prod."),
+    stack_option: StackOption = None,
+    as_json: JsonFlag = False,
+    project: ProjectDir = None,
+) -> None:
+    """Check in the AWS account what STACK's plan assumes: registry, pinned versions and their
+    status, drift baselines, and where the platform stands in the deploy order. Exit 1 while
+    anything blocks `pulumi up` (each row says what to do next)."""
+    if (stack is None) == (stack_option is None):
+        fail("stack: name one stack, as STACK or -s/--stack (allowed: dev, test, prod)", ExitCode.INVALID)
+    stack = stack or stack_option
+    folder = project_dir(project)
+    try:
+        settings = load_settings(folder, stack)
+    except ConfigError as error:
+        fail_config(error)
+    try:
+        checks = preflight(settings, registry_clients(region=settings.env.region))
+    except DeliveryError as error:
+        fail(f"error: {error.message}", ExitCode.FAILED)
+    if as_json:
+        console.out(json.dumps([c.to_json() for c in checks], indent=2, sort_keys=True))
+    else:
+        table = Table(title=f"Preflight of {stack}", show_edge=False)
+        for column in ("check", "status", "detail", "next step"):
+            table.add_column(column, overflow="fold")
+        for c in checks:
+            table.add_row(Text(c.check), Text(c.status, style=_STYLE[c.status]), Text(c.detail), Text(c.next_step))
+        console.print(table)
+        first = next((c for c in checks if c.status in ("missing", "blocked")), None)
+        console.print(f"next: {first.next_step}" if first else f"ready: pulumi up --stack {stack}")
+    raise typer.Exit(ExitCode.FAILED if blocking(checks) else ExitCode.OK)

@@ -1,0 +1,79 @@
+"""`mlops preflight STACK` against moto's server: an empty registry blocks and names every missing
+version; once the versions the catalog pins are registered (and approved for prod), it passes."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mlops.cli import app
+from conftest import BUCKET
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def full_project(tmp_path: Path) -> Path:
+    """A copy of the project's settings and catalog (stack files, models, migration)."""
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "stacks", root / "stacks")
+    shutil.copy(ROOT / "Pulumi.yaml", root / "Pulumi.yaml")
+    return root
+
+
+def preflight(project: Path, stack: str):
+    result = CliRunner().invoke(app, ["preflight", stack, "--json", "--project-dir", str(project)])
+    rows = json.loads(result.stdout) if result.stdout.strip().startswith("[") else []
+    return result, {row["check"]: row for row in rows}
+
+
+def test_empty_registry_blocks_prod_and_names_every_missing_version(full_project):
+    result, rows = preflight(full_project, "prod")
+
+    assert result.exit_code == 1, result.output
+    assert rows["churn: registry group mlops-churn"]["status"] == "blocked"
+    assert rows["churn: registry group mlops-churn"]["next_step"] == "deploy dev first (pulumi up --stack dev)"
+
+
+def test_dev_in_a_new_account_names_the_pins_that_cannot_exist_yet(full_project):
+    result, rows = preflight(full_project, "dev")
+
+    assert result.exit_code == 1
+    missing = {check for check, row in rows.items() if row["status"] == "missing"}
+    assert missing == {f"{m}: registry group mlops-{m}" for m in ("churn", "fraud", "support-triage")}
+    assert "remove versions.dev" in rows["churn: registry group mlops-churn"]["next_step"]
+
+
+def test_registered_pinned_versions_pass_and_an_unapproved_prod_pin_blocks(full_project, pipeline):
+    baseline = f"s3://{BUCKET}/models/churn/baselines/run-3/baseline.json"
+    pipeline.s3.put_object(Bucket=BUCKET, Key="models/churn/baselines/run-3/baseline.json", Body=b"{}")
+    pipeline.create_group("mlops-churn")
+    for value in (0.80, 0.85):
+        pipeline.register("mlops-churn", metric="auc", value=value)
+    pinned = pipeline.register(
+        "mlops-churn", metric="auc", value=0.91, status="Approved", metadata={"mlops:baseline-uri": baseline}
+    )
+
+    result, rows = preflight(full_project, "prod")
+
+    assert result.exit_code == 0, result.output
+    assert rows["churn: version pinned in prod"]["status"] == "ok"
+    assert rows["churn: drift baseline of the pinned version"] == {
+        "check": "churn: drift baseline of the pinned version", "status": "ok", "detail": baseline, "next_step": "",
+    }
+
+    pipeline.sagemaker.update_model_package(ModelPackageArn=pinned, ModelApprovalStatus="Rejected")
+    result, rows = preflight(full_project, "prod")
+    assert result.exit_code == 1
+    assert rows["churn: version pinned in prod"]["status"] == "missing"
+    assert "prod runs only Approved versions" in rows["churn: version pinned in prod"]["detail"]
+
+
+def test_a_version_without_a_baseline_is_reported_not_silent(full_project, churn_versions):
+    result, rows = preflight(full_project, "prod")
+
+    assert result.exit_code == 0
+    assert rows["churn: drift baseline of the pinned version"]["status"] == "warning"
+    assert "records no mlops:baseline-uri" in rows["churn: drift baseline of the pinned version"]["detail"]
