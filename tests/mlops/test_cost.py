@@ -97,14 +97,17 @@ def test_runs_per_month(expression, runs):
     assert runs_per_month(expression) == pytest.approx(runs)
 
 
-def test_price_table_covers_allowed_types_in_both_regions():
-    import botocore.session
+def test_price_table_prices_each_type_only_for_uses_sagemaker_accepts_in_both_regions():
+    from infra.config.aws_data import instance_types
 
-    from infra.config.limits import INSTANCE_TYPES
-
-    hosting = set(botocore.session.get_session().get_service_model("sagemaker").shape_for("ProductionVariantInstanceType").enum)
+    accepted = {"hosting": instance_types("endpoint"), "training": instance_types("training"), "processing": instance_types("processing")}
     prices = load_prices()
     for region in ("eu-west-1", "us-east-1"):
-        for instance in sorted(INSTANCE_TYPES & hosting):
-            assert prices.instance_hour(region, instance, "hosting") > 0
+        assert prices.instances[region], region
+        for instance, entry in sorted(prices.instances[region].items()):
+            uses = [use for use in accepted if use in entry]
+            assert uses, instance
+            for use in uses:
+                assert instance in accepted[use], f"{instance} is not a SageMaker {use} instance type"
+                assert prices.instance_hour(region, instance, use) > 0
         assert prices.unit(region, "sagemaker.serverless.gbSecond") > 0

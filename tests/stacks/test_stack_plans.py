@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from infra.config.rules import SHARED_STACKS as STACKS
 from mlops.cli import app
 
-CONTRACT_KEYS = {"stack", "environment", "resources", "outputs", "policy"}
+CONTRACT_KEYS = {"stack", "environment", "resources", "outputs", "policy", "deploy"}
 LATER_KEYS = {"cost"}  # announced by the design; allowed, not required
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options"}
 OPTION_KEYS = {"protect", "retain_on_delete", "depends_on"}
