@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import typer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.table import Table
 from rich.text import Text
 
@@ -22,6 +25,12 @@ from mlops.cli.common import (
 from mlops.delivery.errors import DeliveryError
 from mlops.delivery.registry import registry_clients
 from mlops.preflight import blocking, preflight
+
+
+def sts_client(region: str):
+    """STS with botocore's standard retries (``AWS_ENDPOINT_URL`` applies, as for the registry)."""
+    return boto3.client("sts", region_name=region, config=Config(retries={"mode": "standard", "total_max_attempts": 5}))
+
 
 _STYLE = {"ok": "green", "warning": "yellow", "missing": "red", "blocked": "red"}
 
@@ -44,9 +53,12 @@ def preflight_command(
     except ConfigError as error:
         fail_config(error)
     try:
-        checks = preflight(settings, registry_clients(region=settings.env.region))
+        clients = registry_clients(region=settings.env.region)
+        checks = preflight(settings, clients, sts_client(settings.env.region))
     except DeliveryError as error:
         fail(f"error: {error.message}", ExitCode.FAILED)
+    except (BotoCoreError, ClientError) as error:
+        fail(f"error: cannot read the caller identity: {error}", ExitCode.FAILED)
     if as_json:
         console.out(json.dumps([c.to_json() for c in checks], indent=2, sort_keys=True))
     else:
