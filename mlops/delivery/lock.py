@@ -22,6 +22,9 @@ from mlops.delivery.errors import DeliveryError, Problem
 
 DEFAULT_WAIT_SECONDS = 30.0
 _POLL_SECONDS = 0.05
+# Tokens of the locks this process holds now: a lock file naming this process but none of
+# these was left behind by a block that could not delete it, and is stale.
+_HELD: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,12 @@ class LockHolder:
 
     @property
     def dead(self) -> bool:
-        """Whether the holder is a process on this host that no longer exists."""
+        """Whether the holder is a process on this host that no longer exists (or this process,
+        which no longer holds it)."""
         if self.host != socket.gethostname():
             return False
+        if self.pid == os.getpid():
+            return self.token not in _HELD
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
@@ -129,10 +135,27 @@ def model_lock(
         token=secrets.token_hex(8),
     )
     deadline = time.monotonic() + wait_seconds
+    _HELD.add(holder.token)  # before the file exists, so no other thread takes it for stale
+    try:
+        _acquire(path, holder, catalog_path, wait_seconds, deadline)
+        yield holder
+    finally:
+        _HELD.discard(holder.token)
+        if _read_holder(path) == holder:  # never remove a lock someone else took over
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass  # left behind, it names a finished holder: the next run takes it over
+
+
+def _acquire(
+    path: Path, holder: LockHolder, catalog_path: Path, wait_seconds: float, deadline: float
+) -> None:
+    """Create the lock file, taking over a dead holder's, polling until `deadline`."""
     while True:
         try:
             if _create(path, holder):
-                break
+                return
         except OSError as error:
             raise DeliveryError(
                 f"cannot create the lock file {path}: {error}; nothing changed",
@@ -150,11 +173,3 @@ def model_lock(
                 Problem.UNAVAILABLE,
             )
         time.sleep(_POLL_SECONDS)
-    try:
-        yield holder
-    finally:
-        if _read_holder(path) == holder:  # never remove a lock someone else took over
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:
-                pass  # left behind, it names a finished process: the next run takes it over
