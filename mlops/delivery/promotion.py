@@ -21,7 +21,13 @@ from mlops.delivery.catalog_edit import CatalogFile
 from mlops.delivery.errors import DeliveryError, Problem
 from mlops.delivery.gate import GateDecision
 from mlops.delivery.lock import DEFAULT_WAIT_SECONDS, model_lock
-from mlops.delivery.pinning import environment_choice, new_pin_id, pin_version, pinning_refusal
+from mlops.delivery.pinning import (
+    environment_choice,
+    new_pin_id,
+    pin_version,
+    pinning_refusal,
+    settle_pending,
+)
 from mlops.delivery.registry import (
     ModelVersion,
     RegistryClients,
@@ -157,6 +163,7 @@ def _promote_locked(
     principal: str | None,
 ) -> PromotionResult:
     """`promote`, once the input is checked and the model's lock is held."""
+    settle_pending(clients, catalog)
     model = catalog.model
     metric, direction = catalog.metric, catalog.direction
     margin = catalog.promotion_margin if margin_override is None else margin_override

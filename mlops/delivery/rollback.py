@@ -14,7 +14,13 @@ from pathlib import Path
 from mlops.delivery.catalog_edit import CatalogFile, HistoryEntry
 from mlops.delivery.errors import DeliveryError, Problem
 from mlops.delivery.lock import DEFAULT_WAIT_SECONDS, model_lock
-from mlops.delivery.pinning import environment_choice, new_pin_id, pin_version, pinning_refusal
+from mlops.delivery.pinning import (
+    environment_choice,
+    new_pin_id,
+    pin_version,
+    pinning_refusal,
+    settle_pending,
+)
 from mlops.delivery.registry import ModelVersion, RegistryClients, describe_version
 from mlops.delivery.signoff import Signoff
 
@@ -96,6 +102,7 @@ def _rollback_locked(
     clients: RegistryClients, catalog: CatalogFile, env: str, signoff: Signoff, now: datetime
 ) -> RollbackResult:
     """`rollback`, once the input is checked and the model's lock is held."""
+    settle_pending(clients, catalog)
     model = catalog.model
     current = catalog.versions.get(env)
     if not current:

@@ -24,6 +24,7 @@ from mlops.cli.delivery import app
 from mlops.delivery import DeliveryError, Problem, promote, registry_clients
 from mlops.delivery.catalog_edit import CatalogFile, _yaml
 from mlops.delivery.lock import lock_path, model_lock
+from mlops.delivery.pinning import pending_path
 from fault_proxy import FaultProxy
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -59,11 +60,13 @@ def snapshot(catalog_dir: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(catalog_dir.iterdir())}
 
 
-def assert_wholly_old_or_new(catalog_dir: Path, before: dict[str, bytes]) -> str:
-    """The folder holds the same files as before (no temporary or lock file) and churn.yaml is
-    either the old bytes or exactly the old file with one promotion applied; which one."""
+def assert_wholly_old_or_new(catalog_dir: Path, before: dict[str, bytes], noted: bool = False) -> str:
+    """The folder holds the same files as before (no temporary or lock file; the note of a
+    record to settle if `noted`) and churn.yaml is either the old bytes or exactly the old file
+    with one promotion applied; which one."""
     after = snapshot(catalog_dir)
-    assert sorted(after) == sorted(before)
+    assert sorted(after) == sorted([*before, *([".churn.yaml.pending"] if noted else [])])
+    after.pop(".churn.yaml.pending", None)
     assert {name: data for name, data in after.items() if name != "churn.yaml"} == {
         name: data for name, data in before.items() if name != "churn.yaml"
     }
@@ -122,7 +125,7 @@ def test_registry_faults_leave_a_true_message_and_a_consistent_state(
         outcome, message = "failed", error.message
 
     assert sum(proxy.injected.values()) == sum(times for _, _, times in faults)
-    state = assert_wholly_old_or_new(catalog_dir, before)
+    state = assert_wholly_old_or_new(catalog_dir, before, noted=expected == "maybe recorded")
     if expected == "done":
         assert (outcome, state, result.pin_id) == ("done", "new", "00000000000000aa")
         assert_registry_agrees(catalog_dir, pipeline)
@@ -138,8 +141,9 @@ def test_registry_faults_leave_a_true_message_and_a_consistent_state(
     else:  # the registry applied the update, and the message says it may have
         assert message.endswith(
             "; the registry could not be re-read, so it may or may not record promoted.test.id="
-            f"00000000000000aa on version 4 of mlops-churn; {catalog_dir / 'churn.yaml'} is unchanged: "
-            "run the same command again"
+            f"00000000000000aa on version 4 of mlops-churn; {catalog_dir / 'churn.yaml'} is unchanged; "
+            f"noted in {pending_path(catalog_dir / 'churn.yaml')}: the next promote or rollback of churn "
+            "settles it, run it again"
         )
         assert recorded_id(pipeline, versions[3]) == "00000000000000aa"
 
@@ -148,6 +152,23 @@ def test_registry_faults_leave_a_true_message_and_a_consistent_state(
     again = promote_churn(clients, catalog_dir)
     assert again.changed and again.version.number == 4
     assert assert_wholly_old_or_new(catalog_dir, before) == "new"
+    assert_registry_agrees(catalog_dir, pipeline)
+
+
+def test_a_record_left_by_a_killed_promotion_is_settled_by_the_next_one(
+    proxy, catalog_dir, pipeline, versions
+):
+    proxy.plan(UPDATE, "kill_after", 1)
+    with pytest.raises(DeliveryError):
+        promote_churn(registry_clients(endpoint_url=proxy.endpoint, max_attempts=2), catalog_dir)
+    assert recorded_id(pipeline, versions[3]) is not None  # applied before the server went away
+
+    proxy.start()
+    other = promote_churn(registry_clients(endpoint_url=proxy.endpoint), catalog_dir, version=5)
+
+    assert other.version.number == 5
+    assert pipeline.describe(versions[3])["CustomerMetadataProperties"] == {"metric.auc": "0.92"}
+    assert not pending_path(catalog_dir / "churn.yaml").exists()
     assert_registry_agrees(catalog_dir, pipeline)
 
 
@@ -225,7 +246,7 @@ def test_an_undo_leaves_a_record_another_promotion_wrote(catalog_dir, pipeline, 
 
     assert caught.value.message.startswith(f"{path} changed on disk while this ran; it was not written")
     assert (
-        "the registry record on version 4 of mlops-churn is no longer this run's "
+        "the registry record on version 4 of mlops-churn is not this run's "
         "(promoted.test.id is 00000000000000ff, this run's was 00000000000000aa): left as it is"
     ) in caught.value.message
     assert recorded_id(pipeline, versions[3]) == "00000000000000ff"
