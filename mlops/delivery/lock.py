@@ -13,7 +13,7 @@ import secrets
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,7 +89,8 @@ def _create(path: Path, holder: LockHolder) -> bool:
         os.fsync(fd)
     except OSError:
         os.close(fd)
-        path.unlink(missing_ok=True)  # a half-written lock would look like a foreign holder
+        with suppress(OSError):  # the write error is the one to report
+            path.unlink(missing_ok=True)  # a half-written lock would look like a foreign holder
         raise
     os.close(fd)
     return True
@@ -109,10 +110,8 @@ def _break_stale(path: Path, stale: LockHolder) -> None:
     if _read_holder(aside) == stale:
         aside.unlink(missing_ok=True)
         return
-    try:
-        os.link(aside, path)  # fails if a third process holds the lock by now: theirs wins
-    except FileExistsError:
-        pass
+    with suppress(FileExistsError):  # a third process holds the lock by now: theirs wins
+        os.link(aside, path)
     aside.unlink(missing_ok=True)
 
 
@@ -142,10 +141,8 @@ def model_lock(
     finally:
         _HELD.discard(holder.token)
         if _read_holder(path) == holder:  # never remove a lock someone else took over
-            try:
+            with suppress(OSError):  # if left behind, it names a finished holder: taken over
                 path.unlink(missing_ok=True)
-            except OSError:
-                pass  # left behind, it names a finished holder: the next run takes it over
 
 
 def _acquire(
@@ -156,15 +153,15 @@ def _acquire(
         try:
             if _create(path, holder):
                 return
+            current = _read_holder(path)
+            if current is not None and current.dead:
+                _break_stale(path, current)
+                continue
         except OSError as error:
             raise DeliveryError(
                 f"cannot create the lock file {path}: {error}; nothing changed",
                 Problem.UNAVAILABLE,
-            ) from None
-        current = _read_holder(path)
-        if current is not None and current.dead:
-            _break_stale(path, current)
-            continue
+            ) from error
         if time.monotonic() >= deadline:
             who = current.describe() if current else "an unknown holder"
             raise DeliveryError(
