@@ -4,10 +4,12 @@ caller's identity as AWS reports it (STS GetCallerIdentity), never against the f
 Approvers are IAM role or user ARNs, optionally with `*` (Identity Center permission-set roles
 carry a random suffix: `.../AWSReservedSSO_MlopsModelApprover_*`). A caller working through a
 role is an assumed-role session, `arn:aws:sts::<account>:assumed-role/<role name>/<session>`,
-which names the role but not its path; role names are unique within an account, so such a
-caller matches an approver role pattern of the same partition and account whose last path
-segment matches the role name.
+which names the role but not its path; role names are unique within an account whatever the
+path, so such a caller matches an approver role pattern of the same partition and account whose
+last path segment matches the role name. Matching is case-sensitive, as ArnLike is for
+`aws:PrincipalArn` in the persona roles' trust policies.
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (names unique per account)
 """
 
 import re
