@@ -187,7 +187,9 @@ def _exit_codes() -> Iterator[None]:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    fail(f"error: {' '.join(message.split())}", code)
+    # One line per problem: an error may carry several, separated by newlines.
+    lines = [" ".join(line.split()) for line in message.splitlines() if line.strip()] or [message]
+    fail("\n".join(f"error: {line}" for line in lines), code)
 
 
 def _layout(project_dir: Path | None) -> ProjectLayout:

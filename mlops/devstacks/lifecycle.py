@@ -17,11 +17,11 @@ Every Pulumi operation goes through the injected `StackBackend` (mlops/devstacks
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
@@ -61,6 +61,9 @@ _TTL_RE = re.compile(r"^(\d+)([mhd])$")
 _TTL_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
+T = TypeVar("T")
+
+
 class DevStackError(Exception):
     """The request is invalid or not allowed (bad name, TTL or model, or a protected stack)."""
 
@@ -76,15 +79,13 @@ def personal_stack_name(owner: str, slug: str | None = None) -> str:
             the slug not up to 16 lowercase letters/digits/single hyphens starting with a
             letter, or the whole name is longer than MAX_STACK_NAME_LENGTH.
     """
+    problems = []
     if not re.fullmatch(PERSONAL_OWNER, owner):
-        raise DevStackError(
-            f"owner {owner!r}: use 2-20 lowercase letters and digits, starting with a letter (e.g. alice)"
-        )
+        problems.append(f"owner {owner!r}: use 2-20 lowercase letters and digits, starting with a letter (e.g. alice)")
     if slug is not None and (not re.fullmatch(PERSONAL_SLUG, slug) or len(slug) > PERSONAL_SLUG_MAX):
-        raise DevStackError(
-            f"slug {slug!r}: use up to 16 lowercase letters, digits and single hyphens, starting with a letter "
-            "(e.g. exp1)"
-        )
+        problems.append(f"slug {slug!r}: use up to 16 lowercase letters, digits and single hyphens, starting with a letter (e.g. exp1)")
+    if problems:
+        raise DevStackError("\n".join(problems))
     name = f"{PERSONAL_PREFIX}{owner}" + (f"-{slug}" if slug else "")
     if len(name) > MAX_STACK_NAME_LENGTH:
         raise DevStackError(
@@ -336,9 +337,21 @@ def plan_personal_stack(
     Raises:
         DevStackError: bad owner, slug, TTL or model, or unreadable dev settings.
     """
-    name = personal_stack_name(owner, slug)
-    expires_at = expiry(now, parse_ttl(ttl))
-    checked_models = check_models(layout, models)
+    problems: list[str] = []
+
+    def checked(check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except DevStackError as error:
+            problems.append(str(error))
+            return None
+
+    # Every problem of the request at once, one line each, before anything reads the dev settings.
+    name = checked(lambda: personal_stack_name(owner, slug))
+    expires_at = checked(lambda: expiry(now, parse_ttl(ttl)))
+    checked_models = checked(lambda: check_models(layout, models))
+    if problems or name is None or expires_at is None or checked_models is None:
+        raise DevStackError("\n".join(problems))
     dev = load_dev_settings(layout)
     personal: dict[str, Any] = {"owner": owner}
     if slug:
