@@ -41,9 +41,12 @@ def preflight_command(
     as_json: JsonFlag = False,
     project: ProjectDir = None,
 ) -> None:
-    """Check in the AWS account what STACK's plan assumes: registry, pinned versions and their
-    status, drift baselines, and where the platform stands in the deploy order. Exit 1 while
-    anything blocks `pulumi up` (each row says what to do next)."""
+    """Check in the AWS account what STACK's deployment assumes, before `pulumi up`.
+
+    The credentials' account, each registry group, each pinned version and its status, drift
+    baselines, and where the platform stands in the deploy order. Exit 1 while anything blocks
+    `pulumi up` (each row says what to do next).
+    """
     if (stack is None) == (stack_option is None):
         fail("stack: name one stack, as STACK or -s/--stack (allowed: dev, test, prod)", ExitCode.INVALID)
     stack = stack or stack_option
