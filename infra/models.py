@@ -276,6 +276,8 @@ def model_args(
             min_replicas=max(size.min_instances, 2 if environment == "prod" else 1),
             max_replicas=max(size.max_instances, size.min_instances),
             ingress_namespace=env.kubernetes.ingress_namespace,
+            latency_p99_ms=model.monitoring.latency_p99_ms,
+            error_rate_percent=model.monitoring.error_rate_percent,
         )
 
     status = "draft"
