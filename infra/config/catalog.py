@@ -176,8 +176,8 @@ class Monitoring(ConfigModel):
 
     engine: Literal["pipeline", "model-monitor"] = Field(
         "pipeline",
-        description="pipeline (the platform's monitoring pipeline), model-monitor (SageMaker Model Monitor: only "
-        "accounts that already use it, the service is closed to new customers)",
+        # Model Monitor is closed to new AWS customers, so it is only for accounts that already have it.
+        description="pipeline, model-monitor (only accounts that already have SageMaker Model Monitor)",
     )
     data_quality: bool = Field(True, description="true or false")
     latency_p99_ms: int = Field(500, ge=1, le=60000, description="1-60000 milliseconds")

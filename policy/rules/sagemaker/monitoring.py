@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from policy.framework import (
+    EVERYWHERE,
     PROD_ONLY,
     Context,
     Resource,
@@ -33,8 +34,6 @@ MONITORING_SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
 MONITORING_JOB_TYPES = (DATA_QUALITY_JOB_DEFINITION, MONITORING_SCHEDULE)
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
-#: Test rehearses prod monitoring (DESIGN.md, environment matrix), so both block.
-TEST_AND_PROD: frozenset[str] = frozenset({"test", "prod"})
 
 
 @dataclass(frozen=True)
@@ -132,7 +131,7 @@ def _definition(pipeline: Resource) -> Mapping | None:
     severity="high",
     # Processing jobs in a VPC: https://docs.aws.amazon.com/sagemaker/latest/dg/process-vpc.html
     anchors=("SecurityHub SageMaker.2", "MLSEC-10"),
-    mandatory_in=TEST_AND_PROD,
+    mandatory_in=EVERYWHERE,
     types=(PIPELINE,),
 )
 def processing_in_vpc(resource: Resource, context: Context) -> Iterator[str]:
@@ -177,7 +176,8 @@ def _model_monitored(stack: Stack) -> set[str]:
     severity="high",
     # Monitoring deployed models: https://docs.aws.amazon.com/wellarchitected/latest/machine-learning-lens/mlrel-12.html
     anchors=("MLREL-12", "MLOE-15"),
-    mandatory_in=TEST_AND_PROD,
+    # P0, and dev has nothing to check: test rehearses prod monitoring, so both block (DESIGN.md).
+    mandatory_in=EVERYWHERE,
 )
 def endpoint_monitored(stack: Stack, context: Context) -> Iterator[tuple[Resource, str]]:
     if context.environment == "dev":
