@@ -20,6 +20,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
+from infra.config.names import fitted
 from pipelines.definition.monitoring import DEFAULT_METRIC_NAMESPACE, monitoring_step_code
 
 #: When the schedule starts a run, and how many hours of traffic each run reads (its period).
@@ -173,14 +174,15 @@ class MonitoringPipeline(pulumi.ComponentResource):
             opts=child,
         )
         expression, window_hours = SCHEDULES[a.schedule]
+        # The rule and target are auto-named from their logical names; long model names are cut to fit.
         rule = aws.cloudwatch.EventRule(
-            f"{name}-schedule",
+            fitted(name, "-schedule", "events", "RuleName"),
             description=f"Monitor {a.model_name} version {a.version} in {a.environment} ({a.schedule})",
             schedule_expression=expression,
             opts=child,
         )
         aws.cloudwatch.EventTarget(
-            f"{name}-schedule-start",
+            fitted(name, "-schedule-start", "events", "TargetId"),
             rule=rule.name,
             arn=self.pipeline.arn,
             role_arn=a.trigger_role_arn,
