@@ -88,6 +88,12 @@ def _monitoring_definition(settings: Settings, model: ModelSpec, pinned: str, wi
     return build
 
 
+def _ground_truth_uri(ground_truth: str, buckets: dict[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+    """``<bucket role>/<prefix>/`` of the catalog as an ``s3://`` URI in this environment's bucket."""
+    role, _, prefix = ground_truth.partition("/")
+    return pulumi.Output.concat("s3://", buckets[role], "/", prefix)
+
+
 def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
     """A definition builder for the pipeline component (called with resolved values)."""
 
@@ -226,10 +232,7 @@ def model_args(
                 # Data capture writes under <destination>/<endpoint>/<variant>/; the champion serves the pin.
                 capture_uri=pulumi.Output.concat(endpoint.capture_uri, endpoint_name, "/champion/"),
                 report_uri=pulumi.Output.concat("s3://", buckets["monitoring"], f"/reports/{endpoint_name}/"),
-                ground_truth_uri=(
-                    pulumi.Output.concat("s3://", buckets[ground_truth.split("/", 1)[0]], "/", ground_truth.split("/", 1)[1])
-                    if ground_truth else None
-                ),
+                ground_truth_uri=_ground_truth_uri(ground_truth, buckets) if ground_truth else None,
                 role_arn=roles["pipeline"],
                 trigger_role_arn=roles["pipeline-trigger"],
                 kms_key_arn=view.kms_key_arn,
