@@ -1,4 +1,4 @@
-"""Carrying drift alarms from test and prod to the registry account, where retraining runs."""
+"""Carrying retraining alarms (drift, quality) from test and prod to the registry account, where retraining runs."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ class DriftForwardingArgs:
     """Inputs of a ``DriftForwarding``.
 
     Attributes:
-        alarm_name_pattern: EventBridge wildcard matching this environment's drift alarms.
+        alarm_name_patterns: EventBridge wildcards matching this environment's retraining alarms.
         target_bus_arn: The registry account's default event bus.
         role_name: Name of the role EventBridge uses to put events on that bus.
         account_id: This environment's account.
         dead_letter_arn: Queue for alarms that could not be forwarded.
     """
 
-    alarm_name_pattern: str
+    alarm_name_patterns: Sequence[str]
     target_bus_arn: pulumi.Input[str]
     role_name: str
     account_id: pulumi.Input[str]
@@ -31,7 +31,7 @@ class DriftForwardingArgs:
 
 
 class DriftForwarding(pulumi.ComponentResource):
-    """Forwards this environment's drift alarm state changes to the registry account's bus."""
+    """Forwards this environment's retraining alarm state changes (drift, quality) to the registry account's bus."""
 
     def __init__(self, name: str, args: DriftForwardingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:eventing:DriftForwarding", name, None, opts)
@@ -53,12 +53,12 @@ class DriftForwarding(pulumi.ComponentResource):
         )
         rule = aws.cloudwatch.EventRule(
             f"{name}-rule",
-            description="Drift alarms go to the registry account, which retrains the model",
+            description="Drift and quality alarms go to the registry account, which retrains the model",
             event_pattern=pulumi.Output.json_dumps(
                 {
                     "source": ["aws.cloudwatch"],
                     "detail-type": ["CloudWatch Alarm State Change"],
-                    "detail": {"alarmName": [{"wildcard": args.alarm_name_pattern}], "state": {"value": ["ALARM"]}},
+                    "detail": {"alarmName": [{"wildcard": p} for p in args.alarm_name_patterns], "state": {"value": ["ALARM"]}},
                 },
                 sort_keys=True,
             ),

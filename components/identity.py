@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.policy_documents import document, statement
+from pipelines.definition.monitoring import DEFAULT_METRIC_NAMESPACE as MONITORING_NAMESPACE
 
 SERVICE_ROLES = ("sagemaker-execution", "pipeline", "pipeline-trigger", "mlflow")
 PERSONAS = ("platform-admin", "data-scientist", "model-approver")
@@ -177,6 +178,12 @@ class AccessPolicies(pulumi.ComponentResource):
             condition={"ArnEquals": {"ec2:Vpc": pulumi.Output.concat("arn:aws:ec2:", a.region, ":", a.account_id, ":vpc/", a.vpc_id)}},
         )
         vpc = [describe_network, manage_interfaces]
+        # Monitoring pipelines run as the pipeline role and publish only into the platform's namespace.
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
+        monitoring_metrics = statement(
+            "PublishMonitoringMetrics", ["cloudwatch:PutMetricData"], ["*"],
+            condition={"StringEquals": {"cloudwatch:namespace": MONITORING_NAMESPACE}},
+        )
         metrics = statement("PublishSageMakerMetrics", ["cloudwatch:PutMetricData"], ["*"], condition={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}})
         write_logs = statement("WriteSageMakerLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], [logs, pulumi.Output.concat(logs, ":*")])
         read_registry = statement("ReadModelRegistry", ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages"], [registry_groups, registry_packages])
@@ -199,7 +206,7 @@ class AccessPolicies(pulumi.ComponentResource):
         policies = {
             "sagemaker-execution": [key, data_rw, list_buckets, pull, token, *vpc, metrics, write_logs, read_registry, *registry_reads],
             "pipeline": [
-                key, data_rw, list_buckets, *vpc, write_logs, read_registry, pass_execution,
+                key, data_rw, list_buckets, *vpc, write_logs, read_registry, pass_execution, monitoring_metrics, *registry_reads,
                 statement(
                     "RunPipelineSteps",
                     ["sagemaker:AddTags", "sagemaker:CreateModel", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob", "sagemaker:DescribeProcessingJob",

@@ -2,7 +2,14 @@
 
 One namespace per team (restricted pod security, default-deny network policy, quota), and per
 model a hardened deployment with probes, limits, zone spreading, an autoscaler, a disruption
-budget and a network policy that admits only the ingress controller.
+budget, a network policy that admits only the ingress controller, and alert rules.
+
+Monitoring on Kubernetes: SageMaker data capture does not exist there, so the drift and quality
+pipeline has no traffic to read; a Kubernetes-served model gets latency, error-rate and
+availability alerts as a Prometheus Operator ``PrometheusRule`` (the cluster's Prometheus and
+Alertmanager route them), from the ingress-nginx controller's request metrics and
+kube-state-metrics (https://kubernetes.github.io/ingress-nginx/user-guide/monitoring/,
+https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PrometheusRule).
 """
 
 from __future__ import annotations
@@ -83,6 +90,8 @@ class KubernetesServingArgs:
         ingress_namespace: Namespace of the ingress controller allowed to call the model.
         cpu_request: CPU requested per replica.
         memory_limit: Memory per replica (request = limit: no overcommit).
+        latency_p99_ms: p99 request latency above which the latency alert fires.
+        error_rate_percent: Share of 5xx responses above which the error alert fires.
     """
 
     model_name: str
@@ -94,6 +103,8 @@ class KubernetesServingArgs:
     ingress_namespace: str
     cpu_request: str = "500m"
     memory_limit: str = "2Gi"
+    latency_p99_ms: int = 500
+    error_rate_percent: float = 1.0
 
 
 class KubernetesServing(pulumi.ComponentResource):
@@ -193,4 +204,51 @@ class KubernetesServing(pulumi.ComponentResource):
             },
             opts=child,
         )
+        self.alerts = k8s.apiextensions.CustomResource(
+            f"{name}-alerts",
+            api_version="monitoring.coreos.com/v1",
+            kind="PrometheusRule",
+            metadata={"name": f"{a.model_name}-serving", "namespace": a.namespace, "labels": labels},
+            spec=pulumi.Output.from_input(a.namespace).apply(
+                lambda namespace: {"groups": [{"name": f"{a.model_name}-serving", "rules": serving_alert_rules(a, namespace)}]}
+            ),
+            opts=child,
+        )
         self.register_outputs({})
+
+
+def serving_alert_rules(args: KubernetesServingArgs, namespace: str) -> list[dict]:
+    """Latency, error-rate and availability alerts of one Kubernetes-served model.
+
+    The request series are the ingress controller's, selected by the model's namespace and service;
+    with no requests the ratios have no value and the latency/error alerts stay quiet, which is why
+    the availability alert watches the deployment itself.
+    """
+    # Prometheus renames the controller's own namespace/service labels to exported_* when it scrapes it.
+    selector = f'exported_namespace="{namespace}",exported_service="{args.model_name}"'
+    requests = f"nginx_ingress_controller_requests{{{selector}}}"
+    duration = f"nginx_ingress_controller_request_duration_seconds_bucket{{{selector}}}"
+    annotations = lambda summary: {"summary": summary, "model_package": args.model_package_arn}  # noqa: E731
+    return [
+        {
+            "alert": "ModelLatencyHigh",
+            "expr": f"histogram_quantile(0.99, sum by (le) (rate({duration}[5m]))) > {args.latency_p99_ms / 1000:g}",
+            "for": "10m",
+            "labels": {"severity": "page", "model": args.model_name},
+            "annotations": annotations(f"{args.model_name}: p99 latency above {args.latency_p99_ms} ms for 10 minutes"),
+        },
+        {
+            "alert": "ModelErrorRateHigh",
+            "expr": f'100 * sum(rate({requests[:-1]},status=~"5.."}}[5m])) / sum(rate({requests}[5m])) > {args.error_rate_percent:g}',
+            "for": "10m",
+            "labels": {"severity": "page", "model": args.model_name},
+            "annotations": annotations(f"{args.model_name}: more than {args.error_rate_percent:g}% of requests fail (5xx) for 10 minutes"),
+        },
+        {
+            "alert": "ModelUnavailable",
+            "expr": f'kube_deployment_status_replicas_available{{namespace="{namespace}",deployment="{args.model_name}"}} < 1',
+            "for": "5m",
+            "labels": {"severity": "page", "model": args.model_name},
+            "annotations": annotations(f"{args.model_name}: no replica available for 5 minutes"),
+        },
+    ]

@@ -10,6 +10,7 @@ from components.endpoint import ModelEndpoint, ModelEndpointArgs
 from components.kubernetes_serving import KubernetesServing, KubernetesServingArgs
 from components.model_card import GovernanceCard, ModelCardArgs
 from components.monitor import ModelMonitor, ModelMonitorArgs
+from components.monitoring_pipeline import MonitoringPipeline, MonitoringPipelineArgs
 from components.registry import ModelRegistry, ModelRegistryArgs
 from components.training_pipeline import TrainingPipeline, TrainingPipelineArgs
 
@@ -33,6 +34,7 @@ class ModelComponentArgs:
     monitor: ModelMonitorArgs | None
     card: ModelCardArgs
     kubernetes: KubernetesServingArgs | None = None
+    monitoring: MonitoringPipelineArgs | None = None
 
 
 class ModelComponent(pulumi.ComponentResource):
@@ -42,7 +44,9 @@ class ModelComponent(pulumi.ComponentResource):
     pipeline: TrainingPipeline | None
     endpoint: ModelEndpoint | None
     monitor: ModelMonitor | None
+    monitoring: MonitoringPipeline | None
     kubernetes: KubernetesServing | None
+    widgets: list[dict]
 
     def __init__(self, name: str, args: ModelComponentArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:model:ModelComponent", name, None, opts)
@@ -55,6 +59,11 @@ class ModelComponent(pulumi.ComponentResource):
         self.kubernetes = KubernetesServing(f"{name}-kubernetes", args.kubernetes, opts=child) if args.kubernetes else None
         monitor_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint] if self.endpoint else None)
         self.monitor = ModelMonitor(f"{name}-monitoring", args.monitor, opts=monitor_opts) if args.monitor else None
+        self.monitoring = MonitoringPipeline(f"{name}-monitoring-pipeline", args.monitoring, opts=monitor_opts) if args.monitoring else None
+        self.widgets = [
+            *(self.monitor.widgets if self.monitor else []),
+            *(self.monitoring.widgets if self.monitoring else []),
+        ]
         GovernanceCard(f"{name}-governance", args.card, opts=child)
         outputs = {}
         if self.endpoint:

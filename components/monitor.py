@@ -1,4 +1,9 @@
-"""A model's monitoring: data-quality checks on captured traffic, alarms, dashboard widgets."""
+"""A model's monitoring with SageMaker Model Monitor (``monitoring.engine: model-monitor``).
+
+Model Monitor is closed to new AWS customers, so this engine is for accounts that already use it;
+the default is ``components.monitoring_pipeline``. Data-quality checks on captured traffic, a drift
+alarm over the named features, the endpoint's traffic alarm, dashboard widgets.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.monitoring_pipeline import SCHEDULES as PIPELINE_SCHEDULES
+from components.monitoring_pipeline import serving_watch
 from infra.config.names import bounded, fitted
 
 #: Account of the Model Monitor analyzer image per region (SageMaker's published registry).
@@ -17,7 +24,7 @@ ANALYZER_ACCOUNTS = {
     "eu-west-1": "468650794304", "eu-west-2": "749857270468", "eu-west-3": "680080141114", "eu-central-1": "048819808253",
     "eu-north-1": "895015795356", "ap-southeast-1": "245545462676", "ap-southeast-2": "563025443158", "ap-northeast-1": "574779866223",
 }
-SCHEDULES = {"hourly": "cron(0 * ? * * *)", "daily": "cron(0 0 ? * * *)"}
+SCHEDULES = {period: expression for period, (expression, _) in PIPELINE_SCHEDULES.items()}
 
 
 def analyzer_image(region: str) -> str:
@@ -133,43 +140,5 @@ class ModelMonitor(pulumi.ComponentResource):
                 ok_actions=[a.alarm_topic_arn],
                 opts=child,
             )
-        endpoint = {"EndpointName": a.endpoint_name, "VariantName": "champion"}
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-alarm-no-traffic",
-            name=f"{a.endpoint_name}-no-invocations",
-            alarm_description=f"{a.endpoint_name} received no invocations for an hour",
-            namespace="AWS/SageMaker",
-            metric_name="Invocations",
-            dimensions=endpoint,
-            statistic="Sum",
-            period=3600,
-            evaluation_periods=1,
-            comparison_operator="LessThanThreshold",
-            threshold=1,
-            treat_missing_data="breaching",
-            alarm_actions=[a.alarm_topic_arn],
-            opts=child,
-        )
-        self.widgets = [
-            {
-                "type": "metric",
-                "properties": {
-                    "title": f"{a.endpoint_name}: traffic and errors",
-                    "region": a.region,
-                    "stat": "Sum",
-                    "period": 300,
-                    "metrics": [["AWS/SageMaker", m, "EndpointName", a.endpoint_name, "VariantName", "champion"] for m in ("Invocations", "Invocation4XXErrors", "Invocation5XXErrors")],
-                },
-            },
-            {
-                "type": "metric",
-                "properties": {
-                    "title": f"{a.endpoint_name}: p99 model latency (µs)",
-                    "region": a.region,
-                    "stat": "p99",
-                    "period": 300,
-                    "metrics": [["AWS/SageMaker", "ModelLatency", "EndpointName", a.endpoint_name, "VariantName", "champion"]],
-                },
-            },
-        ]
+        self.widgets = serving_watch(name, a.endpoint_name, a.region, a.alarm_topic_arn, child)
         self.register_outputs({})

@@ -13,13 +13,19 @@ from components.kubernetes_serving import KubernetesServingArgs
 from components.model import ModelComponentArgs
 from components.model_card import ModelCardArgs
 from components.monitor import ModelMonitorArgs
+from components.monitoring_pipeline import (
+    SCHEDULES,
+    MonitoringPipelineArgs,
+    ResolvedMonitoringInputs,
+)
 from components.registry import ModelRegistryArgs
 from components.training_pipeline import ResolvedPipelineInputs, TrainingPipelineArgs
 from infra.config import Settings, names
-from infra.config.catalog import ModelSpec
+from infra.config.catalog import ModelSpec, version_number
 from infra.foundation import FoundationView
 from pipelines.definition import PipelineSpec, baseline_prefix, step_code
 from pipelines.definition.cache import cached_definition
+from pipelines.definition.monitoring import MonitoringPipelineSpec
 
 
 def group_name(settings: Settings, model: ModelSpec) -> str:
@@ -30,6 +36,62 @@ def group_name(settings: Settings, model: ModelSpec) -> str:
 def drift_alarm_name(settings: Settings, environment: str, model: ModelSpec) -> str:
     """Name of the model's drift alarm in ``environment`` (the retraining trigger)."""
     return names.drift_alarm_name(settings.env.name_prefix, environment, model.name)
+
+
+def quality_alarm_name(settings: Settings, environment: str, model: ModelSpec) -> str:
+    """Name of the model's quality alarm in ``environment`` (a retraining trigger too)."""
+    return names.quality_alarm_name(settings.env.name_prefix, environment, model.name)
+
+
+def retraining_alarm_names(settings: Settings, model: ModelSpec) -> list[str]:
+    """The test and prod alarms whose ALARM state retrains ``model`` in dev: drift wherever the model
+    is monitored, quality where its ground truth lands too."""
+    monitoring = model.monitoring
+    watched = monitoring.engine == "pipeline" or monitoring.drift_features
+    if not (model.training.retrain_on_drift and monitoring.data_quality and watched and model.serving.target == "sagemaker"):
+        return []
+    alarms = [drift_alarm_name(settings, e, model) for e in ("test", "prod")]
+    if monitoring.engine == "pipeline" and monitoring.ground_truth:
+        alarms += [quality_alarm_name(settings, e, model) for e in ("test", "prod")]
+    return sorted(alarms)
+
+
+def _monitoring_definition(settings: Settings, model: ModelSpec, pinned: str, window_hours: int):
+    """A monitoring definition builder for the monitoring component (called with resolved values)."""
+
+    def build(values: ResolvedMonitoringInputs) -> str:
+        spec = MonitoringPipelineSpec(
+            model_name=model.name,
+            environment=settings.env.environment,
+            model_version=version_number(pinned),
+            model_package_arn=pinned,
+            problem=model.problem,
+            metric=model.training.metric,
+            quality_threshold=model.quality_threshold,
+            region=settings.env.region,
+            role_arn=values.role_arn,
+            # The pinned version's baseline is read from its model package when the job runs.
+            baseline_uri="",
+            capture_uri=values.capture_uri,
+            ground_truth_uri=values.ground_truth_uri,
+            report_uri=values.report_uri,
+            code_uris=values.code_uris,
+            kms_key_arn=values.kms_key_arn,
+            processing_instance_type=model.training.processing_instance_type,
+            window_hours=window_hours,
+            psi_threshold=model.monitoring.drift_threshold,
+            subnet_ids=values.subnet_ids,
+            security_group_ids=values.security_group_ids,
+        )
+        return cached_definition(spec)
+
+    return build
+
+
+def _ground_truth_uri(ground_truth: str, buckets: dict[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+    """``<bucket role>/<prefix>/`` of the catalog as an ``s3://`` URI in this environment's bucket."""
+    role, _, prefix = ground_truth.partition("/")
+    return pulumi.Output.concat("s3://", buckets[role], "/", prefix)
 
 
 def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
@@ -94,11 +156,7 @@ def model_args(
             protect=env.registry.protect,
         )
     if environment == "dev":
-        drift_alarms = (
-            [drift_alarm_name(settings, e, model) for e in ("test", "prod")]
-            if model.training.retrain_on_drift and model.monitoring.drift_features and not settings.personal
-            else []
-        )
+        drift_alarms = [] if settings.personal else retraining_alarm_names(settings, model)
         pipeline = TrainingPipelineArgs(
             pipeline_name=names.pipeline_name(prefix, model.name),
             description=f"Train, evaluate and register {model.name} ({model.algorithm} {model.problem})",
@@ -122,6 +180,7 @@ def model_args(
     pinned = model.versions.pinned(environment)
     endpoint = None
     monitor = None
+    monitoring = None
     endpoint_name = names.endpoint_name(prefix, model.name)
     if pinned and model.serving.target == "sagemaker":
         serving, size = env.serving, model.serving.size(environment)
@@ -157,7 +216,39 @@ def model_args(
             error_rate_percent=model.monitoring.error_rate_percent,
             alarm_topic_arn=view.alert_topic_arn,
         )
-        if capture and env.monitoring.schedule != "off" and model.monitoring.data_quality:
+        monitored = capture and env.monitoring.schedule != "off" and model.monitoring.data_quality
+        if monitored and model.monitoring.engine == "pipeline":
+            schedule = env.monitoring.schedule
+            ground_truth = model.monitoring.ground_truth
+            monitoring = MonitoringPipelineArgs(
+                pipeline_name=names.monitoring_pipeline_name(prefix, model.name),
+                endpoint_name=endpoint_name,
+                model_name=model.name,
+                environment=environment,
+                version=version_number(pinned),
+                definition=_monitoring_definition(settings, model, pinned, SCHEDULES[schedule][1]),
+                schedule=schedule,
+                code_bucket=buckets["artifacts"],
+                # Data capture writes under <destination>/<endpoint>/<variant>/; the champion serves the pin.
+                capture_uri=pulumi.Output.concat(endpoint.capture_uri, endpoint_name, "/champion/"),
+                report_uri=pulumi.Output.concat("s3://", buckets["monitoring"], f"/reports/{endpoint_name}/"),
+                ground_truth_uri=_ground_truth_uri(ground_truth, buckets) if ground_truth else None,
+                role_arn=roles["pipeline"],
+                trigger_role_arn=roles["pipeline-trigger"],
+                kms_key_arn=view.kms_key_arn,
+                subnet_ids=view.subnet_ids,
+                security_group_ids=[view.security_group_id],
+                psi_threshold=model.monitoring.drift_threshold,
+                quality_metric=model.training.metric,
+                quality_direction=model.training.direction,
+                quality_threshold=model.quality_threshold,
+                drift_alarm_name=drift_alarm_name(settings, environment, model),
+                quality_alarm_name=quality_alarm_name(settings, environment, model),
+                alarm_topic_arn=view.alert_topic_arn,
+                dead_letter_arn=view.dead_letter_arn,
+                region=env.region,
+            )
+        elif monitored:
             monitor = ModelMonitorArgs(
                 endpoint_name=endpoint_name,
                 schedule=env.monitoring.schedule,
@@ -188,6 +279,8 @@ def model_args(
             min_replicas=max(size.min_instances, 2 if environment == "prod" else 1),
             max_replicas=max(size.max_instances, size.min_instances),
             ingress_namespace=env.kubernetes.ingress_namespace,
+            latency_p99_ms=model.monitoring.latency_p99_ms,
+            error_rate_percent=model.monitoring.error_rate_percent,
         )
 
     status = "draft"
@@ -208,4 +301,6 @@ def model_args(
         pinned_version=pinned,
         kms_key_arn=view.kms_key_arn,
     )
-    return ModelComponentArgs(registry=registry, pipeline=pipeline, endpoint=endpoint, monitor=monitor, card=card, kubernetes=kubernetes)
+    return ModelComponentArgs(
+        registry=registry, pipeline=pipeline, endpoint=endpoint, monitor=monitor, card=card, kubernetes=kubernetes, monitoring=monitoring
+    )

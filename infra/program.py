@@ -191,7 +191,7 @@ def _dashboard(settings: Settings, view: FoundationView, models: list[tuple], pr
             title=f"MLOps platform - {env.environment} ({settings.stack}): {progress}",
             pipeline_names=[args.pipeline.pipeline_name for _, args, _ in models if args.pipeline],
             region=env.region,
-            widgets=[w for _, _, c in models if c.monitor for w in c.monitor.widgets],
+            widgets=[w for _, _, c in models for w in c.widgets],
         ),
         opts=opts,
     )
@@ -214,7 +214,7 @@ def _link_drift_events(
         DriftForwarding(
             f"{prefix}-drift-forwarding",
             DriftForwardingArgs(
-                alarm_name_pattern=names.drift_alarm_pattern(env.name_prefix, env.environment),
+                alarm_name_patterns=names.retraining_alarm_patterns(env.name_prefix, env.environment),
                 target_bus_arn=f"arn:aws:events:{env.region}:{env.registry.account_id}:event-bus/default",
                 role_name=f"{prefix}-drift-forwarding",
                 account_id=account_id,

@@ -19,6 +19,7 @@ from infra.config.limits import (
     schedule_problem,
 )
 from infra.config.rules import (
+    GROUND_TRUTH_PREFIX,
     MODEL_NAME,
     MODEL_NAME_MAX,
     MODEL_PACKAGE_ARN,
@@ -174,13 +175,28 @@ class ResolvedSize(ConfigModel):
 class Monitoring(ConfigModel):
     """Which monitors and alarm thresholds the model has where the environment monitors."""
 
+    engine: Literal["pipeline", "model-monitor"] = Field(
+        "pipeline",
+        # Model Monitor is closed to new AWS customers, so it is only for accounts that already have it.
+        description="pipeline, model-monitor (only accounts that already have SageMaker Model Monitor)",
+    )
     data_quality: bool = Field(True, description="true or false")
     latency_p99_ms: int = Field(500, ge=1, le=60000, description="1-60000 milliseconds")
     error_rate_percent: float = Field(1.0, gt=0, le=100, description="0-100 percent")
     drift_features: list[str] = Field(
-        [], description="feature names whose baseline drift raises the drift alarm (and retrains)"
+        [], description="feature names whose baseline drift raises the drift alarm (engine model-monitor; "
+        "the pipeline engine checks every feature of the baseline)"
     )
-    drift_threshold: float = Field(0.2, gt=0, le=1, description="0-1: baseline drift distance that raises the alarm")
+    drift_threshold: float = Field(
+        0.2, gt=0, le=1, description="0-1: population stability index above which a feature drifts and the drift alarm fires"
+    )
+    ground_truth: str | None = Field(
+        None, pattern=GROUND_TRUTH_PREFIX,
+        description="where labels land, <raw|curated>/<prefix>/ in the environment's buckets, e.g. curated/labels/churn/",
+    )
+    quality_threshold: float | None = Field(
+        None, description="the training metric's alarm bound on live traffic (default: training.threshold)"
+    )
 
     @field_validator("drift_features")
     @classmethod
@@ -191,6 +207,12 @@ class Monitoring(ConfigModel):
         if len(value) > 10:
             raise ValueError("at most 10 drift features (one alarm metric each)")
         return value
+
+    @model_validator(mode="after")
+    def _engine(self) -> "Monitoring":
+        if self.engine == "model-monitor" and self.ground_truth:
+            raise KeyedError("groundTruth", "model quality on ground truth needs the monitoring pipeline", "engine: pipeline, or no groundTruth")
+        return self
 
 
 class HistoryEntry(ConfigModel):
@@ -237,6 +259,11 @@ class Versions(ConfigModel):
         return getattr(self, environment)
 
 
+def version_number(model_package_arn: str) -> str:
+    """The registry version number at the end of a model package version ARN (``.../churn/3`` -> ``3``)."""
+    return model_package_arn.rsplit("/", 1)[-1]
+
+
 class ModelSpec(ConfigModel):
     """One catalog entry."""
 
@@ -252,9 +279,19 @@ class ModelSpec(ConfigModel):
     algorithm: str = Field(description="gradient-boosting, random-forest, logistic-regression (classification), ridge (regression)")
     training: Training = Field(description="schedule, instanceType, metric, direction, threshold, ...")
     serving: Serving = Field(description="target, instanceType, minInstances, maxInstances, serverless, challenger, overrides")
-    monitoring: Monitoring = Field(Monitoring(), description="dataQuality, latencyP99Ms, errorRatePercent")
+    monitoring: Monitoring = Field(
+        Monitoring(),
+        description="engine, dataQuality, latencyP99Ms, errorRatePercent, driftFeatures, driftThreshold, groundTruth, qualityThreshold",
+    )
     governance: Governance = Field(description="intendedUse, riskRating, history, approvers")
     versions: Versions = Field(Versions(), description="dev, test, prod: model package version ARNs")
+
+    @property
+    def quality_threshold(self) -> float:
+        """The bound live model quality is alarmed at: the catalog's, else the training gate's."""
+        if self.monitoring.quality_threshold is not None:
+            return self.monitoring.quality_threshold
+        return self.training.threshold
 
     @model_validator(mode="after")
     def _consistent(self) -> "ModelSpec":
@@ -266,12 +303,17 @@ class ModelSpec(ConfigModel):
         if self.training.direction != metrics[self.training.metric]:
             raise KeyedError("training.direction", f"{self.training.metric} improves when it goes the other way", metrics[self.training.metric])
         ratio = self.training.metric not in ("rmse", "mae")
-        if ratio and not 0 < self.training.threshold <= 1:
-            raise KeyedError("training.threshold", f"{self.training.threshold} is out of range for {self.training.metric}", "0-1")
-        if not ratio and self.training.threshold <= 0:
-            raise KeyedError("training.threshold", f"{self.training.threshold} is out of range for {self.training.metric}", "> 0")
-        if self.training.retrain_on_drift and self.monitoring.data_quality and not self.monitoring.drift_features:
-            raise KeyedError("monitoring.driftFeatures", "retrainOnDrift needs features to watch for drift", "one or more feature names")
+        for key, threshold in (("training.threshold", self.training.threshold), ("monitoring.qualityThreshold", self.monitoring.quality_threshold)):
+            if threshold is None:
+                continue
+            if ratio and not 0 < threshold <= 1:
+                raise KeyedError(key, f"{threshold} is out of range for {self.training.metric}", "0-1")
+            if not ratio and threshold <= 0:
+                raise KeyedError(key, f"{threshold} is out of range for {self.training.metric}", "> 0")
+        # Model Monitor alarms on named features; the pipeline engine checks every baseline feature.
+        watched = self.monitoring.engine == "pipeline" or self.monitoring.drift_features
+        if self.training.retrain_on_drift and self.monitoring.data_quality and not watched:
+            raise KeyedError("monitoring.driftFeatures", "retrainOnDrift with engine model-monitor needs features to watch for drift", "one or more feature names")
         for env in ("dev", "test", "prod"):
             arn = self.versions.pinned(env)
             if arn and not re.search(rf":model-package/[^/]+-{re.escape(self.name)}/\d+$", arn):

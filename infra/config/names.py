@@ -43,9 +43,19 @@ def drift_alarm_name(prefix: str, environment: str, model: str) -> str:
     return f"{environment_prefix(prefix, environment)}-{model}-drift"
 
 
-def drift_alarm_pattern(prefix: str, environment: str) -> str:
-    """A glob matching every drift alarm of ``environment``."""
-    return f"{environment_prefix(prefix, environment)}-*-drift"
+def quality_alarm_name(prefix: str, environment: str, model: str) -> str:
+    """The model's quality-on-ground-truth alarm in ``environment``: a retraining trigger too."""
+    return f"{environment_prefix(prefix, environment)}-{model}-quality"
+
+
+def retraining_alarm_patterns(prefix: str, environment: str) -> tuple[str, ...]:
+    """Globs matching every alarm of ``environment`` that retrains a model (drift and quality)."""
+    return (f"{environment_prefix(prefix, environment)}-*-drift", f"{environment_prefix(prefix, environment)}-*-quality")
+
+
+def monitoring_pipeline_name(resource_prefix: str, model: str) -> str:
+    """The model's monitoring pipeline (its operational alarms are named after it)."""
+    return f"{resource_prefix}-{model}-monitoring"
 
 
 def dashboard_name(resource_prefix: str) -> str:

@@ -35,6 +35,11 @@ STACK_NAME = r"^[A-Za-z0-9_.-]{1,100}$"
 NAME_PREFIX = r"^[a-z][a-z0-9]{1,11}$"
 #: A SageMaker model package version ARN.
 MODEL_PACKAGE_ARN = r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}/\d+$"
+#: Where a model's ground-truth labels land: ``<bucket role>/<key prefix>/`` in one of the platform's
+#: data buckets, e.g. ``curated/labels/churn/`` (S3 key characters safe for any use, per
+#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html).
+GROUND_TRUTH_BUCKETS = ("raw", "curated")
+GROUND_TRUTH_PREFIX = r"^(raw|curated)/([A-Za-z0-9!_.*'()-]+/){1,16}$"
 #: Timestamps written to catalog history and stack tags: ISO-8601 UTC to the second.
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"

@@ -2,7 +2,8 @@
 
 test and prod run models registered in dev: their SageMaker execution role reads dev's model
 packages, the model artifacts and monitoring baselines in dev's artifacts bucket (SSE-KMS with dev's
-key) and the images in dev's ECR repositories. Across accounts, AWS allows a call only when the
+key) and the images in dev's ECR repositories; their monitoring pipelines read the pinned version's
+metadata and the drift baseline it records there. Across accounts, AWS allows a call only when the
 caller's identity policy AND the owner's resource policy (bucket, key, model package group,
 repository policy) both allow it; in one account either side is enough.
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
@@ -12,6 +13,8 @@ checked by evaluating the planned policy documents (``policy_eval``).
 """
 
 from __future__ import annotations
+
+import json
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -116,13 +119,44 @@ def _accesses(owner: StackPlan, reader: StackPlan) -> Iterator[_Access]:
             obj = _s3_object_arn((baseline.get(kind) or {}).get("s3Uri"))
             if role and obj and artifacts is not None and obj.startswith(f"arn:aws:s3:::{artifacts[0]}/"):
                 yield _Access(f"read monitoring baseline {obj}", role, "s3:GetObject", obj, artifacts[2], "policy", secure)
+    monitoring_roles = set()
+    for pipeline, package in _monitored_packages(r):
+        parts, role = _arn(package), pipeline["inputs"].get("roleArn")
+        if len(parts) < 6 or parts[4] != owner.account or not role:
+            continue
+        # The monitoring job reads the pinned version's metadata, then the baseline it records under
+        # models/<model>/baselines/ in the owner's artifacts bucket.
+        monitoring_roles.add(role)
+        region = parts[3]
+        group_name = parts[5].split("/")[1]
+        group_policy = next((p for p in o.of_type("aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy") if p["inputs"].get("modelPackageGroupName") == group_name), None)
+        yield _Access(f"read the monitored version {package}", role, "sagemaker:DescribeModelPackage", package, group_policy, "resourcePolicy", secure)
+        if artifacts is not None:
+            obj = f"arn:aws:s3:::{artifacts[0]}/models/{group_name.split('-', 1)[-1]}/baselines/run/baseline.json"
+            yield _Access(f"read drift baseline {obj}", role, "s3:GetObject", obj, artifacts[2], "policy", secure)
     if artifacts is not None and artifacts[1] and key is not None and region:
         roles = sorted({m["inputs"].get("executionRoleArn") for m in r.of_type("aws:sagemaker/model:Model") if m["inputs"].get("executionRoleArn")}
-                       | {j["inputs"].get("roleArn") for j in r.of_type("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition") if j["inputs"].get("roleArn")})
+                       | {j["inputs"].get("roleArn") for j in r.of_type("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition") if j["inputs"].get("roleArn")}
+                       | monitoring_roles)
         for role in roles:
             # S3 decrypts SSE-KMS objects with the caller's permissions, through S3.
             context = {**secure, "kms:ViaService": f"s3.{region}.amazonaws.com"}
             yield _Access(f"decrypt artifacts with {artifacts[1]}", role, "kms:Decrypt", artifacts[1], key, "policy", context)
+
+
+def _monitored_packages(reader: PlanIndex) -> Iterator[tuple[Mapping[str, Any], str]]:
+    """(pipeline, model package ARN) of every pipeline whose steps read a model package's metadata
+    (``--model-package``: the monitoring pipeline resolving the pinned version's baseline)."""
+    for pipeline in reader.of_type("aws:sagemaker/pipeline:Pipeline"):
+        try:
+            definition = json.loads(pipeline["inputs"].get("pipelineDefinition") or "{}")
+        except (TypeError, json.JSONDecodeError):
+            continue
+        for step in definition.get("Steps", []) if isinstance(definition, dict) else []:
+            arguments = ((step.get("Arguments") or {}).get("AppSpecification") or {}).get("ContainerArguments") or []
+            for flag, value in zip(arguments, arguments[1:]):
+                if flag == "--model-package" and isinstance(value, str):
+                    yield pipeline, value
 
 
 def _identity_documents(reader: PlanIndex, role_arn: str) -> tuple[Mapping[str, Any] | None, list[dict | None]]:

@@ -1,7 +1,8 @@
 """A content-addressed cache of pipeline definitions, so repeated plans skip the SageMaker SDK.
 
-A definition is a pure function of its ``PipelineSpec``, the definition builder's source, the
-step code and the SDK's version; the cache key hashes all of them, so any change builds anew.
+A definition is a pure function of its spec (``PipelineSpec`` for training,
+``MonitoringPipelineSpec`` for monitoring), the definition builder's source, the step code and the
+SDK's version; the cache key hashes all of them, so any change builds anew.
 Building one takes the SDK seconds (and importing it many more); reading one takes microseconds.
 """
 
@@ -18,6 +19,11 @@ from pathlib import Path
 
 from pipelines import definition
 from pipelines.definition import PipelineSpec, build_definition
+from pipelines.definition.monitoring import (
+    MonitoringPipelineSpec,
+    build_monitoring_definition,
+    monitoring_step_code,
+)
 
 _MEMORY: dict[str, str] = {}
 SDK_DISTRIBUTIONS = ("sagemaker", "sagemaker-core", "sagemaker-mlops")
@@ -36,7 +42,7 @@ def _fingerprint() -> str:
     digest = hashlib.sha256()
     for module in sorted(Path(definition.__file__).parent.glob("*.py")):
         digest.update(module.name.encode() + b"\0" + module.read_bytes())
-    for code in definition.step_code():
+    for code in (*definition.step_code(), *monitoring_step_code()):
         digest.update(code.key.encode())
     for name in SDK_DISTRIBUTIONS:
         try:
@@ -46,14 +52,14 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(spec: PipelineSpec) -> str:
+def cache_key(spec: PipelineSpec | MonitoringPipelineSpec) -> str:
     """The key of ``spec``'s definition."""
     fields = json.dumps(dataclasses.asdict(spec), sort_keys=True, default=list)
-    return hashlib.sha256(f"{_fingerprint()}\n{fields}".encode()).hexdigest()
+    return hashlib.sha256(f"{_fingerprint()}\n{type(spec).__name__}\n{fields}".encode()).hexdigest()
 
 
-def cached_definition(spec: PipelineSpec) -> str:
-    """``build_definition(spec)``, from memory or disk when it was built before."""
+def cached_definition(spec: PipelineSpec | MonitoringPipelineSpec) -> str:
+    """The definition of ``spec`` (training or monitoring), from memory or disk when it was built before."""
     key = cache_key(spec)
     if key in _MEMORY:
         return _MEMORY[key]
@@ -61,7 +67,7 @@ def cached_definition(spec: PipelineSpec) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
-        text = build_definition(spec)
+        text = build_monitoring_definition(spec) if isinstance(spec, MonitoringPipelineSpec) else build_definition(spec)
         _store(path, text)
     _MEMORY[key] = text
     return text

@@ -80,7 +80,8 @@ class MonitoringPipelineSpec:
             the KMS key. The VPC needs S3 and CloudWatch (monitoring) endpoints.
         baseline_uri: ``s3://`` URI of the pinned version's ``baseline.json``: the value of its
             model package's CustomerMetadataProperties[``step_contract.BASELINE_URI_METADATA_KEY``].
-            Empty when the version has none: every run then publishes BaselineMissing = 1.
+            Empty: the drift step reads that value from ``model_package_arn`` at run time, and
+            with neither every run publishes BaselineMissing = 1.
         capture_uri: ``s3://`` capture prefix of the variant serving the pinned version:
             ``<DataCaptureConfig.DestinationS3Uri>/<endpoint name>/<variant name>/``.
         ground_truth_uri: ``s3://`` prefix where the model's labels land (``yyyy/mm/dd/hh/``
@@ -99,6 +100,9 @@ class MonitoringPipelineSpec:
         metric_namespace: CloudWatch namespace of the metrics.
         subnet_ids: Private subnets of the jobs; empty runs them outside a VPC.
         security_group_ids: Security groups of the jobs; given together with ``subnet_ids``.
+        model_package_arn: The pinned version's model package ARN, whose recorded baseline the
+            drift step reads when ``baseline_uri`` is empty (an infrastructure plan cannot read
+            the registry, the job can).
     """
 
     model_name: str
@@ -123,6 +127,7 @@ class MonitoringPipelineSpec:
     metric_namespace: str = DEFAULT_METRIC_NAMESPACE
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
+    model_package_arn: str = ""
 
     def __post_init__(self) -> None:
         """Reject a spec the pipeline cannot run with, naming the model and the field."""
@@ -158,6 +163,8 @@ class MonitoringPipelineSpec:
         # CloudWatch namespace: 1-255 characters, not starting with ':' (botocore shape Namespace).
         if not 1 <= len(self.metric_namespace) <= 255 or self.metric_namespace.startswith(":"):
             raise invalid(f"metric_namespace {self.metric_namespace!r} is not a CloudWatch namespace")
+        if self.model_package_arn and not self.model_package_arn.endswith(f"/{self.model_version}"):
+            raise invalid(f"model_package_arn {self.model_package_arn!r} is not version {self.model_version}")
         if bool(self.subnet_ids) != bool(self.security_group_ids):
             raise invalid("subnet_ids and security_group_ids must be given together")
 
@@ -274,6 +281,7 @@ def _compose(spec: MonitoringPipelineSpec) -> Any:
             "drift",
             [
                 "--baseline", baseline,
+                *(["--model-package", spec.model_package_arn] if spec.model_package_arn else []),
                 "--psi-threshold", psi.to_string(),
                 "--p-value-threshold", p_value.to_string(),
             ],

@@ -56,7 +56,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", required=True, help="catalog model name (dimension Model)")
     parser.add_argument("--version", required=True, help="the pinned registry version (dimension Version)")
     parser.add_argument("--environment", required=True, help="dev, test or prod (dimension Environment)")
-    parser.add_argument("--baseline", required=True, help="baseline.json of the pinned version: s3:// URI or file")
+    parser.add_argument("--baseline", default="", help="baseline.json of the pinned version: s3:// URI or file")
+    parser.add_argument(
+        "--model-package", default="", help="the pinned version's ARN: without --baseline, the baseline it records is read"
+    )
     parser.add_argument("--capture", required=True, help="capture prefix of the endpoint variant: s3:// or folder")
     parser.add_argument("--window-end", required=True, help="ISO 8601 end of the window (exclusive)")
     parser.add_argument("--window-hours", type=float, default=24.0)
@@ -198,16 +201,20 @@ def run(args: argparse.Namespace, storage: monitoring_data.Storage) -> tuple[dic
     def metric(name: str, value: float, unit: str = "None", extra: tuple = ()) -> monitoring_data.Metric:
         return monitoring_data.Metric(name, value, dimensions + extra, unit)
 
+    baseline_uri = args.baseline
+    if not baseline_uri and args.model_package:
+        baseline_uri = monitoring_data.recorded_baseline_uri(args.model_package, args.region)
     report = {
         "model": args.model,
         "version": args.version,
         "environment": args.environment,
-        "baseline": args.baseline,
+        "model_package": args.model_package,
+        "baseline": baseline_uri,
         "capture": args.capture,
         "window": window.to_json(),
         "thresholds": {"psi": args.psi_threshold, "p_value": args.p_value_threshold},
     }
-    baseline = load_baseline(storage, args.baseline)
+    baseline = load_baseline(storage, baseline_uri)
     if baseline is None:
         report.update(status="baseline-missing")
         return report, [metric(BASELINE_MISSING, 1)]

@@ -136,6 +136,29 @@ def aws_client(service: str, region: str | None) -> Any:
     return boto3.client(service, region_name=region, config=Config(retries={"mode": "standard", "max_attempts": 5}))
 
 
+def recorded_baseline_uri(model_package_arn: str, region: str | None, sagemaker_client: Any = None) -> str:
+    """The baseline URI a registered version records in its metadata; "" when it records none.
+
+    Monitoring reads the baseline of the version it serves, never the newest run's: each training
+    run writes its own, and registration records it on the version (``DescribeModelPackage``,
+    CustomerMetadataProperties). Any error but "no such version" fails the job, which the
+    "monitoring not running" alarm then reports.
+    """
+    # Imported here, as in the jobs (a sibling on PYTHONPATH), so this module stays importable
+    # as pipelines.steps.monitoring_data too.
+    import step_contract
+    from botocore.exceptions import ClientError
+
+    client = sagemaker_client or aws_client("sagemaker", region)
+    try:
+        described = client.describe_model_package(ModelPackageName=model_package_arn)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("ValidationException", "ResourceNotFound"):
+            return ""
+        raise
+    return (described.get("CustomerMetadataProperties") or {}).get(step_contract.BASELINE_URI_METADATA_KEY, "")
+
+
 class Storage:
     """Reads objects from S3 (one lazily created client) or files from the local disk."""
 

@@ -231,6 +231,18 @@ def _scale_out_open(project: Path) -> None:
     edit_model(project, "support-triage", lambda data: data["versions"].__setitem__("dev", TRIAGE_DEV))
 
 
+def _model_monitor(project: Path) -> None:
+    """Every monitored model on SageMaker Model Monitor (an account that still has the service)."""
+
+    def engine(data: Any) -> None:
+        for key in ("groundTruth", "qualityThreshold"):
+            data["monitoring"].pop(key, None)
+        data["monitoring"]["engine"] = "model-monitor"
+
+    for model in ("churn", "fraud"):
+        edit_model(project, model, engine)
+
+
 def _personal_file(project: Path) -> None:
     """``stacks/Pulumi.dev-alice-exp1.yaml``: dev's settings plus alice's personal block (churn only)."""
     yaml = _yaml()
@@ -278,6 +290,8 @@ class Variants:
                 _personal_file(project)
             elif variant == "single-account":
                 _single_account(project)
+            elif variant == "model-monitor":
+                _model_monitor(project)
             elif variant == "pricing":
                 before = snapshot(project)
                 result = run_cli("model", "add", "pricing", "--owner", "revenue-science", "--project-dir", str(project))

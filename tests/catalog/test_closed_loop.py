@@ -1,10 +1,11 @@
-"""The closed loop: drift in test or prod retrains the model in dev; new data retrains it too.
+"""The closed loop: drift or falling quality in test or prod retrains the model in dev; new data retrains it too.
 
-In test and prod the model's monitor raises ``mlops-<env>-<model>-drift`` over its drift
-features; DriftForwarding sends those alarms to the registry (dev) account's default bus, whose
-policy admits the test and prod accounts; in dev the model's drift rule matches exactly those
-alarm names in state ALARM and starts its training pipeline with the trigger role. New objects
-under ``models/<model>/`` of the raw bucket (which sends its events to EventBridge) start it too.
+In test and prod the model's monitoring pipeline publishes its largest feature PSI and, where labels
+land, its training metric on ground truth; ``mlops-<env>-<model>-drift`` and ``-quality`` alarm on
+them. DriftForwarding sends those alarms to the registry (dev) account's default bus, whose policy
+admits the test and prod accounts; in dev the model's drift rule matches exactly those alarm names
+in state ALARM and starts its training pipeline with the trigger role. New objects under
+``models/<model>/`` of the raw bucket (which sends its events to EventBridge) start it too.
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ from catalog_plans import (
 )
 
 VARIANTS = ("example", "scale-out-open")
-#: Models whose drift retrains them (retrainOnDrift with drift features): churn and fraud.
+#: Models whose drift retrains them (retrainOnDrift, monitored on SageMaker): churn and fraud.
 DRIFT_RETRAINED = ("churn", "fraud")
-#: Where each variant monitors those models (an endpoint with data capture).
+#: Models whose labels land (monitoring.groundTruth): their quality alarm retrains them too.
+QUALITY_RETRAINED = ("churn",)
+#: Where each variant monitors its models (an endpoint with data capture): each has a drift alarm,
+#: which retrains only the DRIFT_RETRAINED ones (demand-forecast does not retrain on drift).
 MONITORED = {
     "example": {"test": ("churn", "fraud"), "prod": ("churn",)},
-    "scale-out-open": {"test": ("churn", "fraud"), "prod": ("churn", "fraud")},
+    "scale-out-open": {"test": ("churn", "demand-forecast", "fraud"), "prod": ("churn", "fraud")},
 }
 ALARM_STATE_CHANGE = {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]}
 
@@ -50,9 +54,15 @@ def _targets_of(plan, rule: dict) -> list[dict]:
     return [t for t in plan.of_type(EVENT_TARGET) if plan.property_dependencies(t).get("rule") == [rule["urn"]]]
 
 
-def _drift_alarm(plan, environment: str, model: str) -> dict | None:
-    found = plan.with_input(METRIC_ALARM, "name", f"mlops-{environment}-{model}-drift")
+def _alarm(plan, environment: str, model: str, kind: str = "drift") -> dict | None:
+    found = plan.with_input(METRIC_ALARM, "name", f"mlops-{environment}-{model}-{kind}")
     return found[0] if found else None
+
+
+def _retraining_alarms(model: str) -> list[str]:
+    """The test and prod alarms of ``model`` that retrain a model (drift; quality where labels land)."""
+    kinds = ("drift", "quality") if model in QUALITY_RETRAINED else ("drift",)
+    return sorted(f"mlops-{env}-{model}-{kind}" for env in ("test", "prod") for kind in kinds)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -67,7 +77,7 @@ def test_dev_drift_rules_match_the_test_and_prod_drift_alarms_of_their_model(pla
         pattern = event_pattern(rule)
         assert {k: pattern[k] for k in ALARM_STATE_CHANGE} == ALARM_STATE_CHANGE
         assert pattern["detail"]["state"] == {"value": ["ALARM"]}
-        assert sorted(pattern["detail"]["alarmName"]) == [f"mlops-prod-{model}-drift", f"mlops-test-{model}-drift"]
+        assert sorted(pattern["detail"]["alarmName"]) == _retraining_alarms(model)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -91,22 +101,31 @@ def test_every_retraining_trigger_starts_the_models_pipeline_with_the_trigger_ro
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("environment", ["test", "prod"])
-def test_the_monitor_raises_the_drift_alarm_the_dev_rule_waits_for(plan_of, variant, environment):
+def test_the_monitor_raises_the_drift_and_quality_alarms_the_dev_rule_waits_for(plan_of, variant, environment):
     plan, dev = plan_of(environment, variant), plan_of("dev", variant)
     specs = _specs(plan)
 
     for model in specs:
-        alarm = _drift_alarm(plan, environment, model)
+        drift, quality = _alarm(plan, environment, model), _alarm(plan, environment, model, "quality")
         if model not in MONITORED[variant][environment]:
-            assert alarm is None, model
+            assert drift is None and quality is None, model
             continue
         spec = specs[model]
-        metrics = [q["metric"] for q in alarm["inputs"]["metricQueries"] if "metric" in q]
-        assert sorted(m["metricName"] for m in metrics) == sorted(f"feature_baseline_drift_{f}" for f in spec.monitoring.drift_features)
-        assert {m["dimensions"]["Endpoint"] for m in metrics} == {f"mlops-{environment}-{model}"}
-        assert alarm["inputs"]["threshold"] == spec.monitoring.drift_threshold
-        assert alarm["inputs"]["comparisonOperator"] == "GreaterThanThreshold"
-        assert alarm["inputs"]["name"] in event_pattern(_trigger(dev, model, "drift"))["detail"]["alarmName"]
+        served = {"Model": model, "Version": spec.versions.pinned(environment).rsplit("/", 1)[-1], "Environment": environment}
+        trigger = event_pattern(_trigger(dev, model, "drift"))["detail"]["alarmName"] if model in DRIFT_RETRAINED else []
+        assert (drift["inputs"]["namespace"], drift["inputs"]["metricName"]) == ("MLOps/Monitoring", "MaxFeaturePSI")
+        assert drift["inputs"]["dimensions"] == served
+        assert drift["inputs"]["threshold"] == spec.monitoring.drift_threshold
+        assert drift["inputs"]["comparisonOperator"] == "GreaterThanThreshold"
+        assert (drift["inputs"]["name"] in trigger) == (model in DRIFT_RETRAINED)
+        if model not in QUALITY_RETRAINED:
+            assert quality is None, model
+            continue
+        assert (quality["inputs"]["namespace"], quality["inputs"]["metricName"]) == ("MLOps/Monitoring", "ModelQuality")
+        assert quality["inputs"]["dimensions"] == {**served, "Metric": spec.training.metric}
+        assert quality["inputs"]["threshold"] == spec.quality_threshold
+        assert quality["inputs"]["comparisonOperator"] == "LessThanThreshold"  # auc is maximized
+        assert quality["inputs"]["name"] in trigger
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -122,10 +141,10 @@ def test_drift_forwarding_sends_exactly_the_drift_alarms_to_the_registry_account
     pattern = event_pattern(rule)
     assert {k: pattern[k] for k in ALARM_STATE_CHANGE} == ALARM_STATE_CHANGE
     assert pattern["detail"]["state"] == {"value": ["ALARM"]}
-    [matcher] = pattern["detail"]["alarmName"]
+    matchers = [m["wildcard"] for m in pattern["detail"]["alarmName"]]
     alarm_names = [a["inputs"]["name"] for a in plan.of_type(METRIC_ALARM)]
-    forwarded = sorted(n for n in alarm_names if fnmatchcase(n, matcher["wildcard"]))
-    assert forwarded == sorted(f"mlops-{environment}-{m}-drift" for m in MONITORED[variant][environment])
+    forwarded = sorted(n for n in alarm_names if any(fnmatchcase(n, m) for m in matchers))
+    assert forwarded == sorted(n for m in MONITORED[variant][environment] for n in _retraining_alarms(m) if f"-{environment}-" in n)
     [target] = _targets_of(plan, rule)
     assert target["inputs"]["arn"] == bus
     [role] = [r for r in plan.of_type(ROLE) if r["urn"] in plan.property_dependencies(target)["roleArn"]]

@@ -111,6 +111,9 @@ def test_test_and_prod_have_no_registry_and_no_training_pipeline(plan_of, varian
     plan = plan_of(stack, variant)
     assert plan.model_component("churn") is not None, "precondition: churn is planned here"
 
-    found = [r["name"] for r in plan.resources if r["type"] in (PACKAGE_GROUP, ECR_REPOSITORY, PIPELINE)]
+    found = [r["name"] for r in plan.resources if r["type"] in (PACKAGE_GROUP, ECR_REPOSITORY)]
+    pipelines = [r["inputs"]["pipelineName"] for r in plan.of_type(PIPELINE)]
 
     assert found == []
+    # The only pipelines here monitor served models; training runs in dev.
+    assert pipelines and all(name.endswith("-monitoring") for name in pipelines)

@@ -30,6 +30,8 @@ def test_example_stacks_grant_every_cross_account_read_on_both_sides(planned):
         ("reader", "prod", "mlops-prod-access-sagemaker-execution", "DecryptRegistryArtifacts", "kms:Decrypt"),
         ("reader", "test", "mlops-test-access-sagemaker-execution", "ReadModelRegistry", "sagemaker:DescribeModelPackage"),
         ("reader", "prod", "mlops-prod-access-sagemaker-execution", "PullPlatformImages", "ecr:BatchGetImage"),
+        ("reader", "prod", "mlops-prod-access-pipeline", "ReadRegistryArtifacts", "drift baseline"),
+        ("reader", "test", "mlops-test-access-pipeline", "DecryptRegistryArtifacts", "kms:Decrypt"),
         ("owner", "dev", "mlops-dev-artifacts-policy", "EnvironmentsReadModelArtifacts", "s3:GetObject"),
         ("owner", "dev", "mlops-dev-key-key", "EnvironmentsDecryptRegistryArtifacts", "kms:Decrypt"),
         ("owner", "dev", "mlops-dev-churn-registry-group-readers", "EnvironmentsReadAndDeploy", "sagemaker:DescribeModelPackage"),

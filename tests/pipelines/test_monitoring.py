@@ -24,6 +24,7 @@ sys.path.insert(0, str(STEPS_DIR))
 import monitor_drift  # noqa: E402
 import monitor_quality  # noqa: E402
 import monitoring_data  # noqa: E402
+import step_contract  # noqa: E402
 
 from pipelines.definition.monitoring import (  # noqa: E402
     MonitoringPipelineSpec,
@@ -169,6 +170,51 @@ def test_the_steps_read_s3_like_a_folder(cloudwatch, moto_endpoint, tmp_path):
     assert monitor_drift.run(args, storage)[0]["status"] == "baseline-missing"
 
 
+def test_each_environment_reads_the_baseline_its_pinned_version_recorded(cloudwatch, moto_endpoint, tmp_path):
+    # Prod serves version N, dev has trained N+1 with a different baseline: prod's job, given only
+    # the pinned version's ARN, must compare with N's baseline, never the newest one.
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=moto_endpoint)
+    sagemaker = boto3.client("sagemaker", region_name=REGION, endpoint_url=moto_endpoint)
+    s3.create_bucket(Bucket="artifacts", CreateBucketConfiguration={"LocationConstraint": REGION})
+    newer = json.loads((DATA / "baseline.json").read_text())
+    for feature in newer["features"]:
+        if "bin_proportions" in feature:
+            feature["bin_proportions"] = list(reversed(feature["bin_proportions"]))
+    s3.upload_file(str(DATA / "baseline.json"), "artifacts", "models/churn/baselines/run-n/baseline.json")
+    s3.put_object(Bucket="artifacts", Key="models/churn/baselines/run-n1/baseline.json", Body=json.dumps(newer).encode())
+    sagemaker.create_model_package_group(ModelPackageGroupName="mlops-churn")
+
+    def register(metadata: dict) -> str:
+        return sagemaker.create_model_package(
+            ModelPackageGroupName="mlops-churn", ModelApprovalStatus="Approved",
+            InferenceSpecification={"Containers": [{"Image": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/churn:1"}],
+                                    "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
+            **({"CustomerMetadataProperties": metadata} if metadata else {}),
+        )["ModelPackageArn"]  # fmt: skip
+
+    key = step_contract.BASELINE_URI_METADATA_KEY
+    version_n = register({key: "s3://artifacts/models/churn/baselines/run-n/baseline.json"})
+    version_n1 = register({key: "s3://artifacts/models/churn/baselines/run-n1/baseline.json"})
+    unrecorded = register({})
+    storage = monitoring_data.Storage(REGION)
+
+    def run(arn: str, version: str) -> dict:
+        args = monitor_drift.parse_args(
+            ["--model", "churn", "--version", version, "--environment", "prod", "--baseline", "", "--model-package", arn,
+             "--capture", str(DATA / "capture-undrifted"), "--window-end", WINDOW_END, "--window-hours", str(WINDOW_HOURS),
+             "--region", REGION]
+        )  # fmt: skip
+        return monitor_drift.run(args, storage)[0]
+
+    prod, dev = run(version_n, "1"), run(version_n1, "2")
+
+    assert prod["baseline"].endswith("/run-n/baseline.json") and dev["baseline"].endswith("/run-n1/baseline.json")
+    assert prod["features"] == drift(tmp_path / "shipped", "1", "capture-undrifted")["features"]
+    assert prod["status"] == "ok" and dev["features"] != prod["features"]
+    assert run(unrecorded, "3")["status"] == "baseline-missing"
+    assert run(version_n.replace("/1", "/99"), "99")["status"] == "baseline-missing"
+
+
 def test_publishing_splits_requests_at_the_cloudwatch_limit(cloudwatch):
     dimensions = monitoring_data.model_dimensions("churn", "3", "prod")
     metrics = [monitoring_data.Metric("FeaturePSI", 0.01, dimensions + (("Feature", f"f{i:04d}"),)) for i in range(1001)]
@@ -308,3 +354,19 @@ def test_without_ground_truth_only_drift_is_checked_and_bad_specs_are_refused():
         spec(metric="rmse")
     with pytest.raises(ValueError, match="code_uris lacks monitoring-data"):
         spec(code_uris={"monitor-drift": "s3://b/k", "monitor-quality": "s3://b/k", "step-contract": "s3://b/k"})
+
+
+def test_the_alarms_watch_the_metric_names_and_dimensions_the_steps_publish():
+    from components import monitoring_pipeline as alarms
+
+    published = {
+        alarms.BASELINE_MISSING: monitor_drift.BASELINE_MISSING,
+        alarms.CAPTURED_ROWS: monitor_drift.CAPTURED_ROWS,
+        alarms.MAX_FEATURE_PSI: monitor_drift.MAX_FEATURE_PSI,
+        alarms.DRIFTED_FEATURES: monitor_drift.DRIFTED_FEATURES,
+        alarms.MODEL_QUALITY: monitor_quality.MODEL_QUALITY,
+        alarms.LABELLED_ROWS: monitor_quality.LABELLED_ROWS,
+        alarms.METRIC_DIMENSION: monitor_quality.METRIC_DIMENSION,
+    }
+    assert all(watched == step for watched, step in published.items()), published
+    assert [name for name, _ in monitoring_data.model_dimensions("m", "1", "prod")] == ["Model", "Version", "Environment"]

@@ -340,6 +340,18 @@ CASES: dict[str, Case] = {
                                          "monitoringOutputConfig", "kmsKeyId"), DROP,
           "monitoringOutputConfig.kmsKeyId", "churn-data-quality-inline"),
     )),
+    "sagemaker-pipeline-processing-in-vpc": Case(f.monitored_serving, (
+        b(partial(f.monitored_serving, definition=f.monitoring_definition(vpc=False)),
+          "processing step DriftCheck sets no NetworkConfig.VpcConfig", "churn-monitoring", environment="test"),
+    )),
+    "sagemaker-endpoint-monitored-on-schedule": Case(f.monitored_serving, (
+        b(partial(f.monitored_serving, schedule={"schedule_expression": DROP,
+                                                 "event_pattern": json.dumps({"source": ["aws.sagemaker"]})}),
+          f"{f.ENDPOINT_NAME} is not monitored on a schedule", "churn-endpoint", environment="test"),
+        b(partial(f.monitored_serving, definition=f.monitoring_definition(capture="s3://mlops-capture/endpoints/fraud-prod/fraud-prod/champion/")),
+          f"{f.ENDPOINT_NAME} is not monitored on a schedule", "churn-endpoint"),
+        e("churn-monitoring-start", (), DROP, f"{f.ENDPOINT_NAME} is not monitored on a schedule", "churn-endpoint"),
+    )),
     # SageMaker: registry
     "sagemaker-registry-policy-no-public-principal": Case(f.registry, (
         b(partial(f.registry, policy=document({"Effect": "Allow", "Principal": "*", "Action": "sagemaker:Describe*",

@@ -334,6 +334,7 @@ def pipeline_definition(*, nested_transform_kms: bool = True) -> str:
         transform_output["KmsKeyId"] = key
     steps = [
         {"Name": "Preprocess", "Type": "Processing", "Arguments": {
+            "NetworkConfig": {"VpcConfig": {"Subnets": PRIVATE_SUBNETS, "SecurityGroupIds": ENDPOINT_SECURITY_GROUPS}},
             "ProcessingOutputConfig": {"KmsKeyId": key, "Outputs": []},
             "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
                                                       "VolumeSizeInGB": 30, "VolumeKmsKeyId": key}}}},
@@ -408,6 +409,38 @@ def events(*, target: Mapping = KEEP) -> None:
         rule=rule.name, arn=PIPELINE_ARN, role_arn=role.arn,
         dead_letter_config={"arn": "arn:aws:sqs:us-east-1:111122223333:mlops-events-dlq"},
         retry_policy={"maximum_retry_attempts": 4, "maximum_event_age_in_seconds": 3600}), target))
+
+
+def monitoring_definition(*, vpc: bool = True,
+                          capture: str = f"s3://{CAPTURE_BUCKET}/endpoints/{ENDPOINT_NAME}/{ENDPOINT_NAME}/champion/") -> str:
+    """A monitoring pipeline definition as the SDK renders it: a drift step reading the endpoint's capture."""
+    import json
+
+    network = {"EnableInterContainerTrafficEncryption": True, "EnableNetworkIsolation": False}
+    if vpc:
+        network["VpcConfig"] = {"Subnets": PRIVATE_SUBNETS, "SecurityGroupIds": ENDPOINT_SECURITY_GROUPS}
+    key = "arn:aws:kms:us-east-1:111122223333:key/platform"
+    drift = {"Name": "DriftCheck", "Type": "Processing", "Arguments": {
+        "AppSpecification": {"ContainerArguments": ["--capture", {"Get": "Parameters.CaptureUri"}]},
+        "NetworkConfig": network,
+        "ProcessingOutputConfig": {"KmsKeyId": key, "Outputs": []},
+        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                  "VolumeSizeInGB": 30, "VolumeKmsKeyId": key}}}}
+    parameters = [{"Name": "CaptureUri", "Type": "String", "DefaultValue": capture}]
+    return json.dumps({"Version": "2020-12-01", "Parameters": parameters, "Steps": [drift]})
+
+
+def monitored_serving(*, definition: Any = DEFAULT, schedule: Mapping = KEEP) -> None:
+    """The prod endpoint with its monitoring pipeline, started hourly by EventBridge."""
+    serving()
+    role = execution_role("churn-monitoring")
+    pipeline = aws.sagemaker.Pipeline("churn-monitoring", pipeline_name="churn-monitoring",
+                                      pipeline_display_name="churn-monitoring", role_arn=role.arn,
+                                      pipeline_definition=monitoring_definition() if definition is DEFAULT else definition)
+    rule = aws.cloudwatch.EventRule("churn-monitoring-schedule", **args(dict(schedule_expression="cron(0 * ? * * *)"), schedule))
+    aws.cloudwatch.EventTarget("churn-monitoring-start", rule=rule.name, arn=pipeline.arn, role_arn=role.arn,
+                               dead_letter_config={"arn": "arn:aws:sqs:us-east-1:111122223333:mlops-events-dlq"},
+                               retry_policy={"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 3600})
 
 
 def platform() -> None:

@@ -54,4 +54,29 @@ def alarm_quotas(plan: PlanIndex) -> Iterator[DeployFinding]:
                                 f"{len(metrics)} metrics in one metric-math alarm; at most {MAX_ALARM_METRICS}", QUOTAS_DOC)
 
 
-RULES = (dashboard_quotas, alarm_quotas)
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html (Period):
+# "Period multiplied by EvaluationPeriods can't be more than 604,800 seconds. For alarms with a
+# period of less than one hour (3,600 seconds), the total evaluation period can't be longer than
+# one day (86,400 seconds)."
+PUT_METRIC_ALARM_DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html"
+MAX_EVALUATION_SECONDS = 604800
+MAX_SHORT_PERIOD_EVALUATION_SECONDS = 86400
+
+
+def alarm_evaluation_range(plan: PlanIndex) -> Iterator[DeployFinding]:
+    """Period x EvaluationPeriods stays within a week, within a day for periods under an hour."""
+    for alarm in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        inputs = alarm["inputs"]
+        periods = inputs.get("evaluationPeriods")
+        queried = [q["metric"].get("period") for q in inputs.get("metricQueries") or [] if q.get("metric")]
+        period = inputs.get("period") or max((p for p in queried if isinstance(p, int)), default=None)
+        if not isinstance(periods, int) or not isinstance(period, int):
+            continue  # the API model check reports a missing or mistyped value
+        limit = MAX_SHORT_PERIOD_EVALUATION_SECONDS if period < 3600 else MAX_EVALUATION_SECONDS
+        if period * periods > limit:
+            yield DeployFinding("cloudwatch-alarm-evaluation-range", "error", alarm["urn"], "evaluationPeriods",
+                                f"{periods} periods of {period} s evaluate {period * periods} s; at most {limit} s for this period",
+                                PUT_METRIC_ALARM_DOC)
+
+
+RULES = (dashboard_quotas, alarm_quotas, alarm_evaluation_range)
