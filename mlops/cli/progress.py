@@ -21,7 +21,7 @@ _FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 _INTERVAL = 0.1
 
 #: The subcommands that plan stacks, and so show a status line.
-PLANNING_COMMANDS = frozenset({"plan", "check", "cost", "diff", "diagram"})
+PLANNING_COMMANDS = frozenset({"plan", "cost", "diagram"})
 
 
 def _interactive(stream: TextIO) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mlops.cost.prices import PriceTable, load_prices
+from mlops.cost.prices import PriceMissing, PriceTable, load_prices
 from mlops.cost.schedule import HOURS_PER_MONTH, runs_per_month
 from mlops.plan.diff import FOUNDATION, resource_groups
 
@@ -67,6 +67,8 @@ class CostEstimate:
     assumptions: UsageAssumptions
     prices_as_of: str
     estimated_prices: tuple[str, ...] = field(default=())
+    #: Resources left out of the total for want of a price, each with what is missing.
+    unpriced: tuple[str, ...] = field(default=())
 
     @property
     def total(self) -> float:
@@ -86,6 +88,7 @@ class CostEstimate:
         found = []
         if self.budget_usd is not None and self.total > self.budget_usd:
             found.append(f"estimated {self.total:,.2f} USD a month is over the stack budget of {self.budget_usd:,.2f} USD")
+        found += [f"left out of the total (no price): {item}" for item in self.unpriced]
         return tuple(found)
 
     def to_json(self) -> dict[str, Any]:
@@ -141,13 +144,19 @@ def estimate(
     context = _Context(plan, {r["urn"]: r for r in resources}, children, _region(plan), prices)
     groups = resource_groups(plan)
     lines = []
+    unpriced: list[str] = []
     for resource in resources:
         pricer = _PRICERS.get(resource["type"])
         if pricer is None:
             continue
         group = groups.get(resource["urn"], FOUNDATION)
         assumptions = (per_model or {}).get(group, usage)
-        monthly, basis = pricer(resource, assumptions, context)
+        try:
+            monthly, basis = pricer(resource, assumptions, context)
+        except PriceMissing as missing:
+            # An instance type or region the table lacks: say so, never guess and never fail the plan.
+            unpriced.append(f"{resource['name']}: {missing}")
+            continue
         if round(monthly, 2):
             lines.append(CostLine(resource["urn"], resource["type"], resource["name"], group, round(monthly, 2), basis))
     lines.sort(key=lambda l: (l.group != FOUNDATION, l.group, l.type, l.name))
@@ -160,6 +169,7 @@ def estimate(
         assumptions=usage,
         prices_as_of=prices.as_of,
         estimated_prices=tuple(k for k in prices.estimated(context.region) if k in context.used),
+        unpriced=tuple(unpriced),
     )
 
 

@@ -97,14 +97,29 @@ def test_runs_per_month(expression, runs):
     assert runs_per_month(expression) == pytest.approx(runs)
 
 
-def test_price_table_covers_allowed_types_in_both_regions():
+def test_price_table_covers_the_example_stacks_and_common_hosting_types(plans):
     import botocore.session
 
-    from infra.config.limits import INSTANCE_TYPES
-
+    for stack in ("dev", "test", "prod"):
+        assert estimate(plans("base", stack)).unpriced == ()
     hosting = set(botocore.session.get_session().get_service_model("sagemaker").shape_for("ProductionVariantInstanceType").enum)
     prices = load_prices()
     for region in ("eu-west-1", "us-east-1"):
-        for instance in sorted(INSTANCE_TYPES & hosting):
+        for instance in ("ml.m5.large", "ml.m5.xlarge", "ml.c5.xlarge", "ml.c5.2xlarge", "ml.g5.xlarge"):
+            assert instance in hosting
             assert prices.instance_hour(region, instance, "hosting") > 0
         assert prices.unit(region, "sagemaker.serverless.gbSecond") > 0
+
+
+def test_an_instance_type_without_a_price_is_left_out_with_a_warning(plans):
+    plan = copy.deepcopy(plans("base", "prod"))
+    config = next(r for r in plan["resources"] if r["type"] == "aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+    variant = next(v for v in config["inputs"]["productionVariants"] if "instanceType" in v)
+    variant["instanceType"] = "ml.inf2.48xlarge"
+    before = estimate(plans("base", "prod"))
+
+    after = estimate(plan)
+
+    assert config["name"] not in {line.name for line in after.lines}
+    assert after.total < before.total
+    assert any("ml.inf2.48xlarge" in w and config["name"] in w for w in after.warnings)

@@ -57,9 +57,11 @@ def test_paths_point_inside_json_documents():
 
 
 def test_policy_violations_and_deploy_findings_added_and_removed(plans):
-    base = plans("base", "dev")
+    base = copy.deepcopy(plans("base", "dev"))
+    removed = {"rule": "s3-bucket-logging", "severity": "medium", "resource": "urn:w", "message": "no logs"}
+    base["policy"]["violations"].append(removed)
     head = copy.deepcopy(base)
-    removed = head["policy"]["violations"].pop()
+    head["policy"]["violations"].remove(removed)
     added = {"rule": "s3-bucket-versioning", "severity": "high", "resource": "urn:x", "message": "off"}
     head["policy"]["violations"].append(added)
     head["deploy"] = {"findings": [{"check": "quota", "resource": "urn:y", "message": "over"}]}
