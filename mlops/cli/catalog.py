@@ -147,8 +147,8 @@ def status(
     """Where the migration stands: models × phase × environments, each gate, what blocks it and
     the command or edit that unblocks it.
 
-    Exit 0: shown; 2: an invalid catalog or plan file (the valid models are still shown, the
-    problems follow on stderr).
+    Exit 0: shown; 2: a broken gate (refused, as the plan refuses it), or an invalid catalog file
+    (the valid models are still shown, marked, and the problems follow on stderr).
     """
     folder = project_dir(project)
     catalog = read_catalog(folder)
@@ -160,6 +160,8 @@ def status(
     try:
         plan.validate()
     except ConfigError as error:
+        if not problems:
+            fail_config(error)  # a broken gate refuses, as the plan does
         problems += error.problems
     steps = next_steps(plan)
     data = {

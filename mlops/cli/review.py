@@ -20,11 +20,12 @@ import typer
 from rich.text import Text
 
 from infra.config import ConfigError
+from infra.config.loader import load_models
 from mlops.cli.common import ExitCode, JsonFlag, ProjectDir, StackOption, console, errors, fail, fail_config, project_dir
 from mlops.cli.progress import STATUS
 from mlops.cost import estimate as cost_estimate
 from mlops.cost.report import render_table
-from mlops.plan import PlanResult, plan_stack
+from mlops.plan import PlanResult, plan_stack, usage_by_model
 from mlops.plan.diagram import build as build_diagram
 from mlops.plan.diagram import component_changes, to_dot, to_mermaid
 from mlops.plan.diff import PlanDiff, diff_plans
@@ -226,9 +227,11 @@ def cost(
     Exit 0: estimated (over the budget is a warning on stderr); 2: invalid configuration.
     """
     name = _stack(stack, stack_option)
-    result = planned(project_dir(project), name)
+    folder = project_dir(project)
+    result = planned(folder, name)
     STATUS.update(f"{name}: cost estimate")
-    estimate = cost_estimate.estimate(result.to_json())
+    region = (result.cost or {}).get("region")
+    estimate = cost_estimate.estimate(result.to_json(), per_model=usage_by_model(load_models(folder)), region=region)
     STATUS.stop()
     if as_json:
         console.out(json.dumps({"stack": name, **estimate.to_json()}, indent=2, sort_keys=True), highlight=False)

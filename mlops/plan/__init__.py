@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
 from infra.config import Settings, load_settings
+from infra.config.catalog import ModelSpec
 # A module import: mlops.cost.estimate imports mlops.plan.diff, so either package may load first.
 from mlops.cost import estimate as cost_estimate
 from mlops.deploy.check import check_resources
@@ -67,8 +68,13 @@ def _checked(result: PlanResult, settings: Settings, report: Callable[[str], Non
     findings = check_resources(document["resources"])
     if report:
         report("cost estimate")
-    cost = cost_estimate.estimate(document).to_json()
+    cost = cost_estimate.estimate(document, per_model=usage_by_model(settings.models), region=settings.env.region).to_json()
     return dataclasses.replace(result, violations=violations, deploy_findings=findings, cost=cost)
+
+
+def usage_by_model(models: Iterable[ModelSpec]) -> dict[str, cost_estimate.UsageAssumptions]:
+    """Each catalog model's usage assumptions (``usage:`` in its file, defaults otherwise)."""
+    return {m.name: dataclasses.replace(cost_estimate.UsageAssumptions(), **m.usage.model_dump()) for m in models}
 
 
 def check_policy(result: PlanResult, settings: Settings) -> list[Violation]:

@@ -16,7 +16,7 @@ from mlops.cli import app
 CONTRACT_KEYS = {"stack", "environment", "resources", "outputs", "policy", "deploy", "cost"}
 COST_KEYS = {
     "currency", "region", "monthlyUsd", "groups", "budgetUsd", "overBudget", "warnings",
-    "pricesAsOf", "estimatedPrices", "assumptions", "resources",
+    "pricesAsOf", "estimatedPrices", "assumptions", "modelAssumptions", "resources",
 }
 COST_LINE_KEYS = {"urn", "type", "name", "group", "monthlyUsd", "basis"}
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options"}
