@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from infra.config.names import fitted
+
 
 def canary_instances(instance_count: int, percent: int) -> int:
     """Whole instances a canary (or linear) step shifts: ``percent`` of the fleet, at least one and at
@@ -117,7 +119,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         )
         models = {
             v.role: aws.sagemaker.Model(
-                f"{name}-{v.role}",
+                fitted(name, f"-{v.role}", "sagemaker", "ModelName"),
                 primary_container={"model_package_name": v.model_package_arn},
                 execution_role_arn=a.execution_role_arn,
                 **isolation,
@@ -152,7 +154,9 @@ class ModelEndpoint(pulumi.ComponentResource):
                 "capture_options": [{"capture_mode": "Input"}, {"capture_mode": "Output"}],
                 "capture_content_type_header": {"csv_content_types": ["text/csv"], "json_content_types": ["application/json"]},
             }
-        config = aws.sagemaker.EndpointConfiguration(f"{name}-config", opts=child, **config_args)
+        config = aws.sagemaker.EndpointConfiguration(
+            fitted(name, "-config", "sagemaker", "EndpointConfigName"), opts=child, **config_args
+        )
 
         # Alarms first: they watch the endpoint by name and guard its deployments.
         self._alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}

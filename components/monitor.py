@@ -9,6 +9,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from infra.config.names import bounded, fitted
+
 #: Account of the Model Monitor analyzer image per region (SageMaker's published registry).
 ANALYZER_ACCOUNTS = {
     "us-east-1": "156813124566", "us-east-2": "777275614652", "us-west-1": "890145073186", "us-west-2": "159807026194",
@@ -73,7 +75,7 @@ class ModelMonitor(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         a = args
         definition = aws.sagemaker.DataQualityJobDefinition(
-            f"{name}-data-quality",
+            fitted(name, "-data-quality", "sagemaker", "MonitoringJobDefinitionName"),
             data_quality_app_specification={
                 "image_uri": analyzer_image(a.region),
                 "environment": {"publish_cloudwatch_metrics": "Enabled"},
@@ -97,7 +99,7 @@ class ModelMonitor(pulumi.ComponentResource):
             stopping_condition={"max_runtime_in_seconds": 1800},
             opts=child,
         )
-        schedule_name = f"{a.endpoint_name}-data-quality"
+        schedule_name = bounded(a.endpoint_name, "-data-quality", "sagemaker", "MonitoringScheduleName")
         aws.sagemaker.MonitoringSchedule(
             f"{name}-schedule",
             name=schedule_name,

@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from infra.config.names import fitted
 from pipelines.definition.step_code import StepCode
 
 
@@ -151,14 +152,15 @@ class TrainingPipeline(pulumi.ComponentResource):
                 )
             }
         for trigger, rule_args in triggers.items():
+            # Rules and targets are auto-named from their logical names; long model names are cut to fit.
             rule = aws.cloudwatch.EventRule(
-                f"{name}-on-{trigger}",
+                fitted(name, f"-on-{trigger}", "events", "RuleName"),
                 description=f"Retrain {args.pipeline_name}: {trigger}",
                 opts=child,
                 **rule_args,
             )
             aws.cloudwatch.EventTarget(
-                f"{name}-on-{trigger}-start",
+                fitted(name, f"-on-{trigger}-start", "events", "TargetId"),
                 rule=rule.name,
                 arn=self.pipeline.arn,
                 role_arn=args.trigger_role_arn,

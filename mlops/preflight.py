@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from infra.config import Settings
 from infra.config.names import group_name
@@ -55,9 +55,23 @@ class Check:
         return {"check": self.check, "status": self.status, "detail": self.detail, "next_step": self.next_step}
 
 
-def preflight(settings: Settings, clients: RegistryClients) -> tuple[Check, ...]:
-    """Every live precondition of deploying ``settings``' stack, in deploy order."""
-    return tuple(_checks(settings, clients))
+def preflight(settings: Settings, clients: RegistryClients, sts: Any = None) -> tuple[Check, ...]:
+    """Every live precondition of deploying ``settings``' stack, in deploy order.
+
+    ``sts``, when given, checks first that the credentials are the stack's account's (the stack
+    file's ``mlops:accountId``; the AWS provider refuses other accounts too, but later and less clearly).
+    """
+    identity = (_identity(settings, sts),) if sts is not None else ()
+    return identity + tuple(_checks(settings, clients))
+
+
+def _identity(settings: Settings, sts: Any) -> Check:
+    label = "credentials: account of the stack"
+    account = sts.get_caller_identity()["Account"]
+    if account != settings.env.account_id:
+        return Check(label, "missing", f"the credentials are for account {account}; the stack deploys to {settings.env.account_id}",
+                     f"use credentials (AWS_PROFILE) for account {settings.env.account_id}")
+    return Check(label, "ok", f"account {account}")
 
 
 def _checks(settings: Settings, clients: RegistryClients) -> Iterator[Check]:

@@ -19,6 +19,10 @@ import botocore.session
 from botocore.model import ServiceModel, Shape
 
 #: What an instance runs, and the SageMaker enum shape that lists the instance types for it.
+#: Characters Pulumi appends to a logical name when it auto-names a resource: "-" and 7 hex digits
+#: (https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming).
+AUTO_NAME_SUFFIX = 8
+
 InstanceUse = Literal["endpoint", "training", "processing", "transform", "studio"]
 _INSTANCE_SHAPES: dict[str, str] = {
     "endpoint": "ProductionVariantInstanceType",

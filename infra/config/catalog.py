@@ -25,6 +25,7 @@ from infra.config.rules import (
     TEAM_NAME,
     TIMESTAMP,
 )
+from infra.config.personas import PRINCIPAL_ARN
 from infra.config.stack import Environment
 from infra.config.validation import ConfigModel, KeyedError
 from pipelines.steps.step_contract import ALGORITHMS, METRIC_DIRECTIONS
@@ -201,6 +202,7 @@ class HistoryEntry(ConfigModel):
     by: str = Field(min_length=1, description="who decided")
     reason: str = Field(min_length=1, description="why")
     at: str = Field(pattern=TIMESTAMP, description="an ISO-8601 UTC time, e.g. 2026-10-05T09:12:00Z")
+    id: str | None = Field(None, pattern=r"^[0-9a-f]{16}$", description="16 hex digits, also on the model package")
 
 
 class Governance(ConfigModel):
@@ -209,7 +211,18 @@ class Governance(ConfigModel):
     intended_use: str = Field(min_length=10, description="a sentence on what the model is for and not for")
     risk_rating: Literal["low", "medium", "high"] = Field(description="low, medium, high")
     history: list[HistoryEntry] = Field(
-        [], description="a list of {environment, version, action, by, reason, at}")
+        [], description="a list of {environment, version, action, by, reason, at, id}")
+    approvers: list[str] | None = Field(
+        None, min_length=1,
+        description="IAM role/user ARNs (may end in *, e.g. an SSO permission-set role) allowed to approve and promote")
+
+    @field_validator("approvers")
+    @classmethod
+    def _approvers(cls, value: list[str] | None) -> list[str] | None:
+        for arn in value or ():
+            if not re.fullmatch(PRINCIPAL_ARN, arn):
+                raise ValueError(f"{arn!r} is not an IAM role or user ARN (a whole account or * is not a named principal)")
+        return value
 
 
 class Versions(ConfigModel):
@@ -255,7 +268,7 @@ class ModelSpec(ConfigModel):
     training: Training = Field(description="schedule, instanceType, metric, direction, threshold, ...")
     serving: Serving = Field(description="target, instanceType, minInstances, maxInstances, serverless, challenger, overrides")
     monitoring: Monitoring = Field(Monitoring(), description="dataQuality, latencyP99Ms, errorRatePercent")
-    governance: Governance = Field(description="intendedUse, riskRating, history")
+    governance: Governance = Field(description="intendedUse, riskRating, history, approvers")
     versions: Versions = Field(Versions(), description="dev, test, prod: model package version ARNs")
     usage: Usage = Field(Usage(), description="requestsPerMonth, payloadKb, inferenceSeconds, trainingHoursPerRun, ... (cost estimate)")
 

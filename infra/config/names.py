@@ -6,6 +6,10 @@ dashboards read them from here instead of rebuilding them.
 
 from __future__ import annotations
 
+import hashlib
+
+from infra.config.aws_data import AUTO_NAME_SUFFIX, name_limit
+
 
 def group_name(prefix: str, model: str) -> str:
     """The registry group (and image repository) holding a model's versions: ``<prefix>-<model>``."""
@@ -29,8 +33,9 @@ def pipeline_name(resource_prefix: str, model: str) -> str:
 
 
 def endpoint_name(resource_prefix: str, model: str) -> str:
-    """The model's SageMaker endpoint (and its model card)."""
-    return f"{resource_prefix}-{model}"
+    """The model's SageMaker endpoint (and its model card), cut to the endpoint's 63 characters when a
+    long personal stack name and a long model name meet."""
+    return bounded(f"{resource_prefix}-{model}", "", "sagemaker", "EndpointName")
 
 
 def drift_alarm_name(prefix: str, environment: str, model: str) -> str:
@@ -46,3 +51,35 @@ def drift_alarm_pattern(prefix: str, environment: str) -> str:
 def dashboard_name(resource_prefix: str) -> str:
     """The environment's overview dashboard."""
     return f"{resource_prefix}-overview"
+
+
+def fitted(base: str, suffix: str, service: str, shape: str) -> str:
+    """The logical name ``<base><suffix>`` of a resource Pulumi auto-names, cut to fit AWS's limit.
+
+    Pulumi names such a resource ``<logical name>-<7 hex>``; the API shape (e.g. ``sagemaker``
+    ``ModelName``, 63 characters) bounds the whole. A name that fits is returned unchanged, so
+    existing stacks keep their URNs; a longer one is cut as ``bounded`` cuts it.
+    """
+    return _cut(base, suffix, service, shape, AUTO_NAME_SUFFIX)
+
+
+def bounded(base: str, suffix: str, service: str, shape: str) -> str:
+    """The physical name ``<base><suffix>`` cut to the API shape's limit (e.g. ``sagemaker``
+    ``EndpointName``, 63 characters).
+
+    A name that fits is returned unchanged. A longer one keeps the suffix that says what the resource
+    is and cuts the base, adding six hex digits of the base's SHA-256 so two long bases never
+    collide: ``mlops-dev-alice-exp1-customer-lifetime-3f2a1c-data-quality``.
+    """
+    return _cut(base, suffix, service, shape, 0)
+
+
+def _cut(base: str, suffix: str, service: str, shape: str, reserved: int) -> str:
+    limit = name_limit(service, shape).max_length
+    if limit is None or len(base) + len(suffix) + reserved <= limit:
+        return f"{base}{suffix}"
+    digest = hashlib.sha256(base.encode()).hexdigest()[:6]
+    keep = limit - reserved - len(suffix) - len(digest) - 1
+    if keep < 1:
+        raise ValueError(f"{base}{suffix}: the suffix {suffix!r} leaves no room within {service} {shape}'s {limit} characters")
+    return f"{base[:keep].rstrip('-')}-{digest}{suffix}"

@@ -13,7 +13,9 @@ Exit codes (the table in ``mlops.cli.common``):
 The model package group is ``<namePrefix>-<model>``, with the registry-owning (dev) stack's
 ``mlops:namePrefix`` unless ``--prefix`` says otherwise.
 
-Errors print one red line to stderr, never a traceback.
+Checks run in this order: the command line (sign-off, margin), the project and catalog file,
+the caller's right to decide (the model's ``governance.approvers``, checked with STS), then the
+registry. Errors print one red line to stderr, never a traceback.
 """
 
 import json
@@ -38,7 +40,7 @@ from mlops.cli.common import ExitCode, ProjectDir, project_dir
 from mlops.delivery.approval import ApprovalResult, approve, reject
 from mlops.delivery.catalog_edit import CatalogFile
 from mlops.delivery.errors import DeliveryError, Problem
-from mlops.delivery.promotion import promote
+from mlops.delivery.promotion import margin_choice, promote
 from mlops.delivery.registry import (
     RegistryClients,
     list_versions,
@@ -46,6 +48,7 @@ from mlops.delivery.registry import (
     registry_clients,
 )
 from mlops.delivery.rollback import rollback
+from mlops.delivery.signoff import Signoff
 
 EXIT_CODES = {Problem.INVALID: ExitCode.INVALID, Problem.REFUSED: ExitCode.FAILED, Problem.UNAVAILABLE: ExitCode.FAILED}
 
@@ -125,8 +128,18 @@ def register(app: typer.Typer) -> None:
             prefix: Prefix = None,
         ) -> None:
             with _reporting(err):
+                _ = Signoff(by, reason).approval_description  # the command line first
                 target = open_model(model, project_dir, prefix)
-                show_decision(decide(target.clients, target.group, version, by=by, reason=reason), verb)
+                decision = decide(
+                    target.clients,
+                    target.group,
+                    version,
+                    by=by,
+                    reason=reason,
+                    approvers=target.catalog.approvers,
+                    model=model,
+                )
+                show_decision(decision, verb)
 
         command.__doc__ = summary
         app.command(name)(command)
@@ -157,6 +170,8 @@ def register(app: typer.Typer) -> None:
         (versions, phase, history); review and merge it, then `pulumi up` applies it.
         """
         with _reporting(err):
+            Signoff(by, reason)  # the command line first
+            margin_choice(margin)
             target = open_model(model, project_dir, prefix)
             result = promote(
                 target.clients,
@@ -191,6 +206,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Pin the version an environment ran before the current one (no gate)."""
         with _reporting(err):
+            Signoff(by, reason)  # the command line first
             target = open_model(model, project_dir, prefix)
             result = rollback(
                 target.clients,

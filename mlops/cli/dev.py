@@ -34,21 +34,25 @@ from mlops.devstacks.automation import (
     open_backend,
 )
 from mlops.devstacks.lifecycle import (
-    DEFAULT_TTL,
-    TAG_OWNER,
     CreateResult,
-    DevStackError,
     PersonalStack,
-    ProjectLayout,
     ReapReport,
-    check_personal_stack_name,
     create_personal_stack,
     destroy_personal_stack,
-    format_timestamp,
     list_personal_stacks,
     personal_stack_tags,
     plan_personal_stack,
     reap_expired_stacks,
+)
+from mlops.devstacks.names import (
+    DEFAULT_TTL,
+    TAG_OWNER,
+    DevStackError,
+    check_personal_stack_name,
+    format_timestamp,
+)
+from mlops.devstacks.project import (
+    ProjectLayout,
 )
 
 EXIT_BACKEND_FAILED = ExitCode.FAILED
@@ -187,7 +191,9 @@ def _exit_codes() -> Iterator[None]:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    fail(f"error: {' '.join(message.split())}", code)
+    # One line per problem: an error may carry several, separated by newlines.
+    lines = [" ".join(line.split()) for line in message.splitlines() if line.strip()] or [message]
+    fail("\n".join(f"error: {line}" for line in lines), code)
 
 
 def _layout(project_dir: Path | None) -> ProjectLayout:

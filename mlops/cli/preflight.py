@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import typer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.table import Table
 from rich.text import Text
 
@@ -23,6 +26,12 @@ from mlops.delivery.errors import DeliveryError
 from mlops.delivery.registry import registry_clients
 from mlops.preflight import blocking, preflight
 
+
+def sts_client(region: str):
+    """STS with botocore's standard retries (``AWS_ENDPOINT_URL`` applies, as for the registry)."""
+    return boto3.client("sts", region_name=region, config=Config(retries={"mode": "standard", "total_max_attempts": 5}))
+
+
 _STYLE = {"ok": "green", "warning": "yellow", "missing": "red", "blocked": "red"}
 
 
@@ -32,9 +41,12 @@ def preflight_command(
     as_json: JsonFlag = False,
     project: ProjectDir = None,
 ) -> None:
-    """Check in the AWS account what STACK's plan assumes: registry, pinned versions and their
-    status, drift baselines, and where the platform stands in the deploy order. Exit 1 while
-    anything blocks `pulumi up` (each row says what to do next)."""
+    """Check in the AWS account what STACK's deployment assumes, before `pulumi up`.
+
+    The credentials' account, each registry group, each pinned version and its status, drift
+    baselines, and where the platform stands in the deploy order. Exit 1 while anything blocks
+    `pulumi up` (each row says what to do next).
+    """
     if (stack is None) == (stack_option is None):
         fail("stack: name one stack, as STACK or -s/--stack (allowed: dev, test, prod)", ExitCode.INVALID)
     stack = stack or stack_option
@@ -44,9 +56,12 @@ def preflight_command(
     except ConfigError as error:
         fail_config(error)
     try:
-        checks = preflight(settings, registry_clients(region=settings.env.region))
+        clients = registry_clients(region=settings.env.region)
+        checks = preflight(settings, clients, sts_client(settings.env.region))
     except DeliveryError as error:
         fail(f"error: {error.message}", ExitCode.FAILED)
+    except (BotoCoreError, ClientError) as error:
+        fail(f"error: cannot read the caller identity: {error}", ExitCode.FAILED)
     if as_json:
         console.out(json.dumps([c.to_json() for c in checks], indent=2, sort_keys=True))
     else:

@@ -3,7 +3,8 @@
 The file is a reviewed document: edits go through ruamel.yaml's round-trip mode so comments, key
 order and quoting survive, and only the keys delivery owns change (`phase`, `versions.<env>`,
 `governance.history`). Writing is atomic and checked: the new text goes to a temporary file in
-the same folder, then replaces the original only if nobody changed it since it was read.
+the same folder, then replaces the original only if nobody changed it since it was read. A
+failed cleanup never hides the error that caused it: it is added to that error's message.
 """
 
 import io
@@ -23,6 +24,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from infra.config.rules import is_model_name
 from mlops.delivery.errors import DeliveryError, Problem
+from mlops.delivery.lock import write_all
 
 ENVIRONMENTS = ("dev", "test", "prod")
 DIRECTIONS = ("maximize", "minimize")
@@ -38,6 +40,8 @@ class HistoryEntry:
     by: str
     reason: str
     at: str
+    id: str = ""
+    """The promotion's id, also recorded on the model package (`promoted.<env>.id`)."""
 
 
 def _yaml() -> YAML:
@@ -153,6 +157,17 @@ class CatalogFile:
         ]
 
     @property
+    def approvers(self) -> tuple[str, ...] | None:
+        """`governance.approvers`: principal ARN patterns allowed to approve and promote; None
+        when the catalog names none (then IAM alone decides)."""
+        approvers = self._section("governance").get("approvers")
+        if approvers is None:
+            return None
+        if not isinstance(approvers, list) or not all(isinstance(a, str) for a in approvers):
+            self._invalid("governance.approvers", "expected a list of IAM role/user ARNs")
+        return tuple(approvers)
+
+    @property
     def region_hint(self) -> str | None:
         """The region named by a pinned or historical ARN, for when the environment names none."""
         arns = [*self.versions.values(), *(entry.version for entry in self.history)]
@@ -180,16 +195,17 @@ class CatalogFile:
         history = governance.get("history")
         if history is None:
             history = governance["history"] = CommentedSeq()
-        history.append(
-            CommentedMap(
-                environment=entry.environment,
-                version=entry.version,
-                action=entry.action,
-                by=entry.by,
-                reason=entry.reason,
-                at=DoubleQuotedScalarString(entry.at),
-            )
+        record = CommentedMap(
+            environment=entry.environment,
+            version=entry.version,
+            action=entry.action,
+            by=entry.by,
+            reason=entry.reason,
+            at=DoubleQuotedScalarString(entry.at),
         )
+        if entry.id:
+            record["id"] = entry.id
+        history.append(record)
 
     def render(self) -> str:
         """The file's text as it would be written now."""
@@ -203,34 +219,52 @@ class CatalogFile:
 
         Inside the block, call `commit()` on the staged write to put it in place; leaving the
         block without committing (or on an error) removes the temporary file, so the catalog
-        file is never touched.
+        file is never touched. The caller holds the model's lock, so temporary files of this
+        catalog file left by a run that died are removed first.
 
         Raises:
             DeliveryError: (UNAVAILABLE) the temporary file cannot be written.
         """
         text = self.render().encode("utf-8")
+        for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            _remove(leftover)
         temp: Path | None = None
         try:
             handle, temp_name = tempfile.mkstemp(
                 dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
             )
             temp = Path(temp_name)
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temp, stat.S_IMODE(self.path.stat().st_mode))
+            try:
+                write_all(handle, text)
+                os.fsync(handle)
+                os.fchmod(handle, stat.S_IMODE(self.path.stat().st_mode))
+            finally:
+                os.close(handle)
         except OSError as error:
-            if temp is not None:
-                temp.unlink(missing_ok=True)
             raise DeliveryError(
-                f"{self.path}: cannot write beside it: {error}; nothing changed",
+                f"{self.path}: cannot write beside it: {error}; nothing changed{_remove(temp)}",
                 Problem.UNAVAILABLE,
-            ) from None
+            ) from error
         try:
             yield StagedWrite(self.path, temp, self._original)
+        except DeliveryError as error:
+            left = _remove(temp)
+            if left:
+                raise DeliveryError(f"{error.message}{left}", error.problem) from error
+            raise
         finally:
-            temp.unlink(missing_ok=True)
+            _remove(temp)
+
+
+def _remove(temp: Path | None) -> str:
+    """Delete a temporary file; never raises. Returns "" or a note that it is left behind."""
+    if temp is None:
+        return ""
+    try:
+        temp.unlink(missing_ok=True)
+    except OSError as error:
+        return f"; the temporary file {temp} is left behind ({error.strerror}): delete it"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -259,4 +293,4 @@ class StagedWrite:
         except OSError as error:
             raise DeliveryError(
                 f"{self.path}: could not be written: {error}; it is unchanged", Problem.UNAVAILABLE
-            ) from None
+            ) from error

@@ -1,6 +1,10 @@
 """Promoting a registered model version to test or prod, behind a champion/challenger gate.
 
-Rules, checked in this order before anything is written:
+Checks run in this order, before anything is written: the input (environment, sign-off,
+margin, catalog file), then the caller's right to promote (the catalog's approvers), then the
+registry. A promotion holds the model's lock from reading the catalog to writing it, so two
+promotions of one model run one after the other and the second sees what the first wrote.
+Rules:
 1. the version exists (by number, or the latest Approved one);
 2. prod takes only Approved versions, test anything not Rejected;
 3. prod takes only versions that have been pinned in test (now or before);
@@ -12,10 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from mlops.delivery.approvers import require_approver
 from mlops.delivery.catalog_edit import CatalogFile
 from mlops.delivery.errors import DeliveryError, Problem
 from mlops.delivery.gate import GateDecision
-from mlops.delivery.pinning import environment_choice, pin_version, pinning_refusal
+from mlops.delivery.lock import DEFAULT_WAIT_SECONDS, model_lock
+from mlops.delivery.pinning import (
+    environment_choice,
+    new_pin_id,
+    pin_version,
+    pinning_refusal,
+    settle_pending,
+)
 from mlops.delivery.registry import (
     ModelVersion,
     RegistryClients,
@@ -42,6 +54,8 @@ class PromotionResult:
     changed: bool
     """False when the version was already pinned: nothing was written anywhere."""
     catalog_path: Path
+    pin_id: str | None = None
+    """The promotion's id in the catalog history and on the model package; None if unchanged."""
 
 
 def next_phase(current: str, environment: str) -> str:
@@ -49,6 +63,17 @@ def next_phase(current: str, environment: str) -> str:
     if environment == "prod":
         return "activation"
     return "test-release" if current == "development" else current
+
+
+def margin_choice(margin: float | None) -> float | None:
+    """Check a `--margin` override.
+
+    Raises:
+        DeliveryError: (INVALID) when it is negative.
+    """
+    if margin is not None and margin < 0:
+        raise DeliveryError(f"--margin is {margin:g}; it must be >= 0", Problem.INVALID)
+    return margin
 
 
 def metric_of(clients: RegistryClients, version: ModelVersion, metric: str) -> float:
@@ -79,6 +104,8 @@ def promote(
     reason: str,
     now: datetime,
     margin_override: float | None = None,
+    promotion_id: str | None = None,
+    lock_wait: float = DEFAULT_WAIT_SECONDS,
 ) -> PromotionResult:
     """Pin a registered version in test or prod and record who did it, why and when.
 
@@ -93,16 +120,51 @@ def promote(
         reason: Why; kept verbatim in the catalog history.
         now: The time to record.
         margin_override: Replaces the catalog's `training.promotionMargin` for this promotion.
+        promotion_id: The id recorded with the promotion; a fresh one by default.
+        lock_wait: Seconds to wait for another promotion of the model to finish.
 
     Raises:
         DeliveryError: INVALID (unknown model/group/version, bad option or catalog), REFUSED
-            (approval status, promotion order, gate), UNAVAILABLE (registry or write failed).
+            (not an approver, approval status, promotion order, gate), UNAVAILABLE (registry,
+            lock or write failed).
     """
     environment_choice(to_env)
     signoff = Signoff(by, reason)
-    if margin_override is not None and margin_override < 0:
-        raise DeliveryError(f"--margin is {margin_override:g}; it must be >= 0", Problem.INVALID)
+    margin_choice(margin_override)
     catalog = CatalogFile.load(catalog_dir, model)
+    _ = catalog.metric, catalog.direction, catalog.promotion_margin  # a bad catalog says so first
+    principal = require_approver(clients, model, catalog.approvers, f"promote to {to_env}")
+    with model_lock(catalog.path, f"promote {model} to {to_env}", wait_seconds=lock_wait):
+        return _promote_locked(
+            clients,
+            CatalogFile.load(catalog_dir, model),  # as the previous holder of the lock left it
+            group=group,
+            to_env=to_env,
+            version=version,
+            signoff=signoff,
+            now=now,
+            margin_override=margin_override,
+            pin_id=promotion_id or new_pin_id(),
+            principal=principal,
+        )
+
+
+def _promote_locked(
+    clients: RegistryClients,
+    catalog: CatalogFile,
+    *,
+    group: str,
+    to_env: str,
+    version: int | None,
+    signoff: Signoff,
+    now: datetime,
+    margin_override: float | None,
+    pin_id: str,
+    principal: str | None,
+) -> PromotionResult:
+    """`promote`, once the input is checked and the model's lock is held."""
+    settle_pending(clients, catalog)
+    model = catalog.model
     metric, direction = catalog.metric, catalog.direction
     margin = catalog.promotion_margin if margin_override is None else margin_override
     challenger = (
@@ -159,5 +221,9 @@ def promote(
         signoff=signoff,
         phase=phase,
         now=now,
+        pin_id=pin_id,
+        principal=principal,
     )
-    return PromotionResult(model, to_env, challenger, champion_arn, gate, phase, True, catalog.path)
+    return PromotionResult(
+        model, to_env, challenger, champion_arn, gate, phase, True, catalog.path, pin_id
+    )

@@ -53,10 +53,12 @@ class _NotFound(Exception):
 
 @dataclass(frozen=True)
 class RegistryClients:
-    """The boto3 clients the delivery workflow needs: SageMaker for the registry, S3 for reports."""
+    """The boto3 clients the delivery workflow needs: SageMaker for the registry, S3 for
+    reports, STS for who is calling (checked against a model's approvers)."""
 
     sagemaker: Any
     s3: Any
+    sts: Any
 
     @property
     def endpoint(self) -> str:
@@ -130,6 +132,7 @@ def registry_clients(
         return RegistryClients(
             sagemaker=session.create_client("sagemaker", config=config, endpoint_url=endpoint_url),
             s3=session.create_client("s3", config=config, endpoint_url=endpoint_url),
+            sts=session.create_client("sts", config=config, endpoint_url=endpoint_url),
         )
     except BotoCoreError as error:
         raise DeliveryError(f"cannot set up AWS access: {error}", Problem.INVALID) from None
@@ -144,8 +147,9 @@ def _aws_errors(client: Any, action: str, missing: Exception | None = None) -> I
         action: What was being done, e.g. "describe model package group mlops-churn".
         missing: Raised instead when the service answers that the thing does not exist.
     """
-    is_registry = client.meta.service_model.service_name == "sagemaker"
-    service = "the model registry" if is_registry else "S3"
+    service = {"sagemaker": "the model registry", "s3": "S3", "sts": "AWS STS"}[
+        client.meta.service_model.service_name
+    ]
     endpoint = client.meta.endpoint_url
     try:
         yield
@@ -170,6 +174,15 @@ def _aws_errors(client: Any, action: str, missing: Exception | None = None) -> I
         raise DeliveryError(
             f"{service} at {endpoint} failed to {action}: {error}", Problem.UNAVAILABLE
         ) from None
+
+
+def caller_arn(clients: RegistryClients) -> str:
+    """The ARN of whoever the credentials belong to (STS GetCallerIdentity).
+
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+    """
+    with _aws_errors(clients.sts, "tell who is calling (GetCallerIdentity)"):
+        return clients.sts.get_caller_identity()["Arn"]
 
 
 def _version_from(description: Mapping[str, Any]) -> ModelVersion:

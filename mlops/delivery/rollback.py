@@ -13,7 +13,14 @@ from pathlib import Path
 
 from mlops.delivery.catalog_edit import CatalogFile, HistoryEntry
 from mlops.delivery.errors import DeliveryError, Problem
-from mlops.delivery.pinning import environment_choice, pin_version, pinning_refusal
+from mlops.delivery.lock import DEFAULT_WAIT_SECONDS, model_lock
+from mlops.delivery.pinning import (
+    environment_choice,
+    new_pin_id,
+    pin_version,
+    pinning_refusal,
+    settle_pending,
+)
 from mlops.delivery.registry import ModelVersion, RegistryClients, describe_version
 from mlops.delivery.signoff import Signoff
 
@@ -66,6 +73,7 @@ def rollback(
     by: str,
     reason: str,
     now: datetime,
+    lock_wait: float = DEFAULT_WAIT_SECONDS,
 ) -> RollbackResult:
     """Pin the previously promoted version in `env` again and record it as a rollback.
 
@@ -77,6 +85,7 @@ def rollback(
         by: Who rolls back.
         reason: Why; kept verbatim in the catalog history.
         now: The time to record.
+        lock_wait: Seconds to wait for a promotion of the model to finish.
 
     Raises:
         DeliveryError: INVALID (unknown model, bad option or catalog), REFUSED (nothing pinned,
@@ -84,7 +93,17 @@ def rollback(
     """
     environment_choice(env)
     signoff = Signoff(by, reason)
-    catalog = CatalogFile.load(catalog_dir, model)
+    path = CatalogFile.load(catalog_dir, model).path  # a bad catalog says so before the lock
+    with model_lock(path, f"roll back {model} in {env}", wait_seconds=lock_wait):
+        return _rollback_locked(clients, CatalogFile.load(catalog_dir, model), env, signoff, now)
+
+
+def _rollback_locked(
+    clients: RegistryClients, catalog: CatalogFile, env: str, signoff: Signoff, now: datetime
+) -> RollbackResult:
+    """`rollback`, once the input is checked and the model's lock is held."""
+    settle_pending(clients, catalog)
+    model = catalog.model
     current = catalog.versions.get(env)
     if not current:
         raise DeliveryError(
@@ -114,5 +133,6 @@ def rollback(
         signoff=signoff,
         phase=catalog.phase,
         now=now,
+        pin_id=new_pin_id(),
     )
     return RollbackResult(model, env, target, current, catalog.path)

@@ -13,9 +13,9 @@ from typing import Any
 from botocore.model import Shape
 from botocore.validate import ParamValidator
 
-from infra.config.aws_data import compiled_pattern, service_model
+from infra.config.aws_data import AUTO_NAME_SUFFIX, compiled_pattern, service_model
 from mlops.deploy.findings import DeployFinding
-from mlops.deploy.requests import AUTO_NAME_SUFFIX, ApiRequest, RuntimeValue
+from mlops.deploy.requests import ApiRequest, RuntimeValue
 
 RULE = "api-model"
 NAME_RULE = "api-name-after-auto-naming"

@@ -23,8 +23,6 @@ from botocore.model import Shape
 
 from infra.config.aws_data import service_model
 
-#: Characters Pulumi appends to a logical name when it auto-names a resource: "-" and 7 hex digits.
-AUTO_NAME_SUFFIX = 8
 #: Pipeline definition expressions (``{"Get": ...}``) resolved only when the pipeline runs.
 _EXPRESSIONS = ("Get", "Std:Join", "Std:JsonGet")
 

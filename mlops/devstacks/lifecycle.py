@@ -16,25 +16,13 @@ Every Pulumi operation goes through the injected `StackBackend` (mlops/devstacks
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any, Literal
-
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.error import YAMLError
+from datetime import datetime, timedelta
+from typing import Any, Literal, TypeVar
 
 from infra.config.rules import (
-    PERSONAL_OWNER,
-    PERSONAL_SLUG,
-    PERSONAL_SLUG_MAX,
-    PERSONAL_STACK_MAX,
     SHARED_STACKS,
-    TIMESTAMP_FORMAT,
-    is_model_name,
 )
 from mlops.devstacks.automation import (
     BackendError,
@@ -42,256 +30,29 @@ from mlops.devstacks.automation import (
     StackBackend,
     StackNotFoundError,
 )
+from mlops.devstacks.names import (
+    KIND_PERSONAL,
+    PERSONAL_CONFIG_KEY,
+    TAG_CREATED_AT,
+    TAG_EXPIRES_AT,
+    TAG_KIND,
+    TAG_OWNER,
+    DevStackError,
+    check_personal_stack_name,
+    expiry,
+    format_timestamp,
+    is_personal_name,
+    parse_timestamp,
+    parse_ttl,
+    personal_stack_name,
+)
+from mlops.devstacks.project import (
+    ProjectLayout,
+    check_models,
+    load_dev_settings,
+)
 
-PERSONAL_PREFIX = "dev-"
-MAX_STACK_NAME_LENGTH = PERSONAL_STACK_MAX
-DEFAULT_TTL = "72h"
-MAX_TTL = timedelta(days=14)
-
-TAG_KIND = "mlops:kind"
-KIND_PERSONAL = "personal-dev"
-TAG_OWNER = "mlops:owner"
-TAG_EXPIRES_AT = "mlops:expires-at"
-TAG_CREATED_AT = "mlops:created-at"
-PERSONAL_CONFIG_KEY = "mlops:personal"
-
-# Owners, slugs and names follow infra/config/rules.py, the rules the program itself applies.
-_PERSONAL_NAME_RE = re.compile(rf"^{PERSONAL_PREFIX}(?P<owner>[a-z0-9]+)(?:-(?P<slug>.+))?$")
-_TTL_RE = re.compile(r"^(\d+)([mhd])$")
-_TTL_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-
-
-class DevStackError(Exception):
-    """The request is invalid or not allowed (bad name, TTL or model, or a protected stack)."""
-
-
-# --- names, TTLs and time -------------------------------------------------------------------
-
-
-def personal_stack_name(owner: str, slug: str | None = None) -> str:
-    """The stack name `dev-<owner>[-<slug>]`, validated.
-
-    Raises:
-        DevStackError: the owner is not 2-20 lowercase letters/digits starting with a letter,
-            the slug not up to 16 lowercase letters/digits/single hyphens starting with a
-            letter, or the whole name is longer than MAX_STACK_NAME_LENGTH.
-    """
-    if not re.fullmatch(PERSONAL_OWNER, owner):
-        raise DevStackError(
-            f"owner {owner!r}: use 2-20 lowercase letters and digits, starting with a letter (e.g. alice)"
-        )
-    if slug is not None and (not re.fullmatch(PERSONAL_SLUG, slug) or len(slug) > PERSONAL_SLUG_MAX):
-        raise DevStackError(
-            f"slug {slug!r}: use up to 16 lowercase letters, digits and single hyphens, starting with a letter "
-            "(e.g. exp1)"
-        )
-    name = f"{PERSONAL_PREFIX}{owner}" + (f"-{slug}" if slug else "")
-    if len(name) > MAX_STACK_NAME_LENGTH:
-        raise DevStackError(
-            f"stack name {name!r} is {len(name)} characters; the limit is {MAX_STACK_NAME_LENGTH} "
-            "(use a shorter --slug)"
-        )
-    return name
-
-
-def _is_personal_name(name: str) -> bool:
-    match = _PERSONAL_NAME_RE.match(name)
-    if match is None:
-        return False
-    try:
-        return personal_stack_name(match["owner"], match["slug"]) == name
-    except DevStackError:
-        return False
-
-
-def check_personal_stack_name(name: str) -> None:
-    """Refuse shared stacks and anything not shaped like `dev-<owner>[-<slug>]`.
-
-    Raises:
-        DevStackError: with the reason.
-    """
-    if name in SHARED_STACKS:
-        raise DevStackError(
-            f"{name} is a shared stack: personal-stack commands never touch dev, test or prod "
-            "(use `pulumi` and the infrastructure workflow for those)"
-        )
-    if not _is_personal_name(name):
-        raise DevStackError(
-            f"{name!r} is not a personal dev stack name: expected dev-<owner>[-<slug>], lowercase, "
-            f"at most {MAX_STACK_NAME_LENGTH} characters"
-        )
-
-
-def parse_ttl(text: str) -> timedelta:
-    """Parse a lifetime such as `90m`, `72h` or `3d` (at most MAX_TTL).
-
-    Raises:
-        DevStackError: the text is not `<number><m|h|d>`, is zero, or exceeds MAX_TTL.
-    """
-    match = _TTL_RE.match(text.strip())
-    if not match:
-        raise DevStackError(f"ttl {text!r}: use a whole number followed by m, h or d, e.g. 90m, 72h or 3d")
-    too_long = DevStackError(f"ttl {text!r}: the maximum is {MAX_TTL.days}d; re-run `mlops dev create` later to renew")
-    try:
-        ttl = timedelta(**{_TTL_UNITS[match.group(2)]: int(match.group(1))})
-    except OverflowError:
-        raise too_long from None
-    if ttl <= timedelta(0):
-        raise DevStackError(f"ttl {text!r}: must be longer than zero")
-    if ttl > MAX_TTL:
-        raise too_long
-    return ttl
-
-
-def expiry(now: datetime, ttl: timedelta) -> datetime:
-    """When a stack created or renewed at `now` expires, in UTC to the second."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return (now + ttl).astimezone(timezone.utc).replace(microsecond=0)
-
-
-def format_timestamp(moment: datetime) -> str:
-    """ISO-8601 UTC to the second, e.g. `2026-11-25T04:00:00Z`, as stored in tags and config."""
-    return moment.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
-
-
-def parse_timestamp(text: str | None) -> datetime | None:
-    """The UTC datetime of an ISO-8601 timestamp, or None if `text` is missing or not one."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(timezone.utc) if moment.tzinfo else None
-
-
-# --- the project on disk -------------------------------------------------------------------
-
-
-class _ConfigConstructor(SafeConstructor):
-    """Safe YAML construction that keeps timestamps as the strings Pulumi sees."""
-
-
-_ConfigConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
-
-
-def _config_yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Constructor = _ConfigConstructor
-    return yaml
-
-
-@dataclass(frozen=True)
-class ProjectLayout:
-    """Where the project keeps stack settings and the model catalog.
-
-    Attributes:
-        root: The folder holding `Pulumi.yaml`.
-        stack_config_dir: `stackConfigDir` from `Pulumi.yaml` (the root if unset).
-    """
-
-    root: Path
-    stack_config_dir: Path
-
-    @classmethod
-    def at(cls, root: Path) -> ProjectLayout:
-        """Read `Pulumi.yaml` at `root`.
-
-        Raises:
-            DevStackError: `Pulumi.yaml` is missing or unreadable.
-        """
-        project = _load_yaml_file(root, root / "Pulumi.yaml")
-        if not isinstance(project, dict):
-            raise DevStackError("Pulumi.yaml: expected a mapping with name, runtime and main")
-        return cls(root=root, stack_config_dir=root / str(project.get("stackConfigDir") or "."))
-
-    @property
-    def dev_settings_file(self) -> Path:
-        """The shared dev stack's settings, which personal stacks copy."""
-        return self.stack_config_dir / "Pulumi.dev.yaml"
-
-    @property
-    def models_dir(self) -> Path:
-        """The model catalog: one `<name>.yaml` per model."""
-        return self.stack_config_dir / "models"
-
-    def relative(self, path: Path) -> str:
-        """`path` as the project names it, e.g. `stacks/Pulumi.dev.yaml`."""
-        return path.relative_to(self.root).as_posix()
-
-
-def _load_yaml_file(root: Path, path: Path) -> Any:
-    shown = path.relative_to(root).as_posix()
-    try:
-        return _config_yaml().load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DevStackError(f"{shown}: not found") from None
-    except (OSError, YAMLError) as error:
-        reason = " ".join(str(error).split())
-        raise DevStackError(f"{shown}: cannot read it: {reason}") from None
-
-
-@dataclass(frozen=True)
-class DevSettings:
-    """The shared dev stack's config, as personal stacks copy it.
-
-    Attributes:
-        config: Every copyable key of `stacks/Pulumi.dev.yaml`'s `config:` map.
-        secret_keys: Keys left out because they are encrypted for the dev stack only.
-        imports_environments: Whether the dev settings import Pulumi ESC environments.
-    """
-
-    config: Mapping[str, Any]
-    secret_keys: tuple[str, ...]
-    imports_environments: bool
-
-
-def load_dev_settings(layout: ProjectLayout) -> DevSettings:
-    """Read the shared dev stack's settings file.
-
-    Raises:
-        DevStackError: the file is missing, unreadable or has no `config:` map.
-    """
-    shown = layout.relative(layout.dev_settings_file)
-    settings = _load_yaml_file(layout.root, layout.dev_settings_file)
-    config = settings.get("config") if isinstance(settings, dict) else None
-    if not isinstance(config, dict):
-        raise DevStackError(f"{shown}: config: expected a map of stack settings (e.g. aws:region)")
-    secret_keys = tuple(key for key, value in config.items() if _holds_secret(value))
-    return DevSettings(
-        config={key: value for key, value in config.items() if key not in secret_keys},
-        secret_keys=secret_keys,
-        imports_environments=bool(settings.get("environment")),
-    )
-
-
-def _holds_secret(value: Any) -> bool:
-    """Whether a config value is, or contains, a `secure:` ciphertext."""
-    if isinstance(value, dict):
-        return set(value) == {"secure"} or any(_holds_secret(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_holds_secret(item) for item in value)
-    return False
-
-
-def check_models(layout: ProjectLayout, models: Sequence[str]) -> tuple[str, ...]:
-    """The requested models, de-duplicated in order, each checked against the catalog.
-
-    Raises:
-        DevStackError: a name is malformed or has no `stacks/models/<name>.yaml`.
-    """
-    known = sorted(path.stem for path in layout.models_dir.glob("*.yaml")) if layout.models_dir.is_dir() else []
-    checked: list[str] = []
-    for model in models:
-        if not is_model_name(model) or model not in known:
-            listing = ", ".join(known) or "none"
-            raise DevStackError(
-                f"unknown model {model!r}: no {layout.relative(layout.models_dir)}/{model}.yaml (known: {listing})"
-            )
-        if model not in checked:
-            checked.append(model)
-    return tuple(checked)
+T = TypeVar("T")
 
 
 # --- create ---------------------------------------------------------------------------------
@@ -336,9 +97,21 @@ def plan_personal_stack(
     Raises:
         DevStackError: bad owner, slug, TTL or model, or unreadable dev settings.
     """
-    name = personal_stack_name(owner, slug)
-    expires_at = expiry(now, parse_ttl(ttl))
-    checked_models = check_models(layout, models)
+    problems: list[str] = []
+
+    def checked(check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except DevStackError as error:
+            problems.append(str(error))
+            return None
+
+    # Every problem of the request at once, one line each, before anything reads the dev settings.
+    name = checked(lambda: personal_stack_name(owner, slug))
+    expires_at = checked(lambda: expiry(now, parse_ttl(ttl)))
+    checked_models = checked(lambda: check_models(layout, models))
+    if problems or name is None or expires_at is None or checked_models is None:
+        raise DevStackError("\n".join(problems))
     dev = load_dev_settings(layout)
     personal: dict[str, Any] = {"owner": owner}
     if slug:
@@ -443,7 +216,7 @@ def create_personal_stack(
 
 
 def _is_personal(name: str, tags: Mapping[str, str]) -> bool:
-    return name not in SHARED_STACKS and _is_personal_name(name) and tags.get(TAG_KIND) == KIND_PERSONAL
+    return name not in SHARED_STACKS and is_personal_name(name) and tags.get(TAG_KIND) == KIND_PERSONAL
 
 
 def _require_personal(name: str, tags: Mapping[str, str]) -> None:

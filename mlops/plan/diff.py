@@ -259,9 +259,10 @@ def _findings(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _identity(item: dict[str, Any]) -> str:
-    # Violations are identified by rule and resource; findings have no fixed schema, so by content.
+    # A violation is its rule on a resource; a deploy finding is its rule on a resource's field (one
+    # resource can break a rule in two fields). Anything else is compared by content.
     if "rule" in item and "resource" in item:
-        return json.dumps([item["rule"], item["resource"]])
+        return json.dumps([item["rule"], item["resource"], item.get("field", "")])
     return json.dumps(item, sort_keys=True)
 
 

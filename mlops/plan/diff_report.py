@@ -45,7 +45,7 @@ def _usd(value: float, signed: bool = False) -> str:
 
 
 def _finding_text(item: dict[str, Any]) -> str:
-    rule = item.get("rule") or item.get("check") or "finding"
+    rule = item.get("rule") or "finding"
     where = item.get("resource_name") or item.get("resource") or ""
     severity = item.get("severity") or item.get("enforcement") or ""
     head = f"{rule} ({severity})" if severity else rule

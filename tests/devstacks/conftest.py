@@ -13,7 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from mlops.cli import dev as devstacks_cli
-from mlops.devstacks.automation import BackendError, OutputSink, StackNotFoundError, StackSummary
+from mlops.devstacks.automation import (
+    BackendError,
+    OutputSink,
+    StackNotFoundError,
+    StackSummary,
+)
 
 NOW = datetime(2026, 11, 22, 9, 0, 0, tzinfo=timezone.utc)
 

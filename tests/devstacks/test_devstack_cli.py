@@ -63,6 +63,16 @@ def test_bad_create_input_exits_2_before_touching_pulumi(cli, args, message):
     assert cli.opened == []
 
 
+def test_every_problem_of_a_create_request_is_reported_at_once_one_line_each(cli):
+    result = cli.run("create", "--owner", "Alice", "--slug", "bad slug", "--ttl", "5w", "--models", "churn,nope")
+
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(":", 2)[1].split("'")[0].strip() for line in lines] == ["owner", "slug", "ttl", "unknown model"]
+    assert all(line.startswith("error: ") for line in lines)
+    assert cli.opened == []
+
+
 def test_list_json_is_for_machines(cli):
     cli.backend.add("dev-alice", {**EXPIRED, "mlops:created-at": "2026-11-20T09:00:00Z"}, resource_count=4)
     cli.backend.add("prod", {}, resource_count=100)

@@ -8,13 +8,17 @@ import pytest
 
 from mlops.devstacks.automation import BackendError
 from mlops.devstacks.lifecycle import (
-    DevStackError,
-    ProjectLayout,
     create_personal_stack,
     destroy_personal_stack,
     list_personal_stacks,
     plan_personal_stack,
     reap_expired_stacks,
+)
+from mlops.devstacks.names import (
+    DevStackError,
+)
+from mlops.devstacks.project import (
+    ProjectLayout,
 )
 
 PERSONAL = {"mlops:kind": "personal-dev"}

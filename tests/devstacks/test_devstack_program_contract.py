@@ -15,7 +15,12 @@ from ruamel.yaml import YAML
 
 from infra.config import load_settings
 from mlops.devstacks.automation import config_json
-from mlops.devstacks.lifecycle import ProjectLayout, plan_personal_stack
+from mlops.devstacks.lifecycle import (
+    plan_personal_stack,
+)
+from mlops.devstacks.project import (
+    ProjectLayout,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

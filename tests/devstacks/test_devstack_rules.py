@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mlops.devstacks.lifecycle import (
+from mlops.devstacks.names import (
     DevStackError,
     check_personal_stack_name,
     expiry,

@@ -19,11 +19,13 @@ from ruamel.yaml import YAML
 
 from mlops.devstacks.automation import PULUMI_INSTALL_URL, open_backend
 from mlops.devstacks.lifecycle import (
-    ProjectLayout,
     create_personal_stack,
     destroy_personal_stack,
     list_personal_stacks,
     plan_personal_stack,
+)
+from mlops.devstacks.project import (
+    ProjectLayout,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

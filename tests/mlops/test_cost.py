@@ -97,18 +97,26 @@ def test_runs_per_month(expression, runs):
     assert runs_per_month(expression) == pytest.approx(runs)
 
 
-def test_price_table_covers_the_example_stacks_and_common_hosting_types(plans):
-    import botocore.session
+def test_price_table_prices_each_type_only_for_uses_sagemaker_accepts_in_both_regions():
+    from infra.config.aws_data import instance_types
 
-    for stack in ("dev", "test", "prod"):
-        assert estimate(plans("base", stack)).unpriced == ()
-    hosting = set(botocore.session.get_session().get_service_model("sagemaker").shape_for("ProductionVariantInstanceType").enum)
+    accepted = {"hosting": instance_types("endpoint"), "training": instance_types("training"), "processing": instance_types("processing")}
     prices = load_prices()
     for region in ("eu-west-1", "us-east-1"):
-        for instance in ("ml.m5.large", "ml.m5.xlarge", "ml.c5.xlarge", "ml.c5.2xlarge", "ml.g5.xlarge"):
-            assert instance in hosting
-            assert prices.instance_hour(region, instance, "hosting") > 0
+        assert prices.instances[region], region
+        for instance, entry in sorted(prices.instances[region].items()):
+            uses = [use for use in accepted if use in entry]
+            assert uses, instance
+            for use in uses:
+                assert instance in accepted[use], f"{instance} is not a SageMaker {use} instance type"
+                assert prices.instance_hour(region, instance, use) > 0
         assert prices.unit(region, "sagemaker.serverless.gbSecond") > 0
+
+
+def test_the_example_stacks_are_priced_in_full(plans):
+    for stack in ("dev", "test", "prod"):
+        assert estimate(plans("base", stack)).unpriced == ()
+        assert estimate(plans("head", stack)).unpriced == ()
 
 
 def test_an_instance_type_without_a_price_is_left_out_with_a_warning(plans):

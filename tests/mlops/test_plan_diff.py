@@ -58,16 +58,18 @@ def test_paths_point_inside_json_documents():
 
 def test_policy_violations_and_deploy_findings_added_and_removed(plans):
     base = copy.deepcopy(plans("base", "dev"))
-    removed = {"rule": "s3-bucket-logging", "severity": "medium", "resource": "urn:w", "message": "no logs"}
-    base["policy"]["violations"].append(removed)
+    kept = {"rule": "s3-bucket-versioning", "severity": "high", "resource": "urn:kept", "message": "off"}
+    removed = {"rule": "kms-key-rotation", "severity": "high", "resource": "urn:x", "message": "off"}
+    base["policy"]["violations"] = [kept, removed]
+    finding = {"rule": "sagemaker-name", "severity": "error", "resource": "urn:y", "field": "endpointName", "message": "too long", "doc": "botocore"}
+    base["deploy"] = {"findings": [finding]}
     head = copy.deepcopy(base)
-    head["policy"]["violations"].remove(removed)
-    added = {"rule": "s3-bucket-versioning", "severity": "high", "resource": "urn:x", "message": "off"}
-    head["policy"]["violations"].append(added)
-    head["deploy"] = {"findings": [{"check": "quota", "resource": "urn:y", "message": "over"}]}
+    head["policy"]["violations"] = [kept, added := {**removed, "resource": "urn:z"}]
+    head["deploy"]["findings"].append(other_field := {**finding, "field": "endpointConfigName"})
     diff = diff_plans(base, head)
     assert diff.violations_added == (added,) and diff.violations_removed == (removed,)
-    assert [f["check"] for f in diff.findings_added] == ["quota"] and diff.findings_removed == ()
+    assert diff.findings_added == (other_field,) and diff.findings_removed == ()
+    assert "sagemaker-name" in render_markdown([diff])
 
 
 def test_markdown_comment_tells_each_environment(plans):

@@ -11,12 +11,13 @@ from mlops.delivery import DeliveryError, Problem, promote, registry_clients
 from mlops.delivery.catalog_edit import CatalogFile
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+PIN_ID = "0123456789abcdef"
 
 
 def promote_churn_4(clients, catalog_dir: Path):
     return promote(
         clients, catalog_dir, "churn", group="mlops-churn", to_env="test", version=4,
-        by="dana.reviewer", reason="AUC 0.92 on the April holdout", now=NOW,
+        by="dana.reviewer", reason="AUC 0.92 on the April holdout", now=NOW, promotion_id=PIN_ID,
     )
 
 
@@ -38,6 +39,7 @@ def test_promotion_changes_only_the_pin_and_appends_to_the_history(clients, cata
         "      by: dana.reviewer\n"
         "      reason: AUC 0.92 on the April holdout\n"
         '      at: "2026-11-20T09:30:00Z"\n'
+        f"      id: {PIN_ID}\n"
     )
     expected = original.replace("versions:\n", entry + "versions:\n").replace(
         f"  test: {churn_versions[2]}\n", f"  test: {churn_versions[3]}\n"
@@ -53,7 +55,7 @@ def test_first_pin_writes_a_block_mapping_and_starts_the_history(clients, catalo
 
     promote(
         clients, catalog_dir, "demand-forecast", group="mlops-demand-forecast", to_env="test",
-        version=1, by="dana.reviewer", reason="first candidate", now=NOW,
+        version=1, by="dana.reviewer", reason="first candidate", now=NOW, promotion_id=PIN_ID,
     )
 
     expected = (
@@ -67,7 +69,8 @@ def test_first_pin_writes_a_block_mapping_and_starts_the_history(clients, catalo
             "      action: promote\n"
             "      by: dana.reviewer\n"
             "      reason: first candidate\n"
-            '      at: "2026-11-20T09:30:00Z"\n',
+            '      at: "2026-11-20T09:30:00Z"\n'
+            f"      id: {PIN_ID}\n",
         )
         .replace("versions: {}\n", f"versions:\n  test: {arn}\n")
     )

@@ -94,6 +94,9 @@ def test_register_approve_promote_gate_and_roll_back(clients, project: Path, cat
         "promoted.prod.by": "omar.approver",
         "promoted.prod.reason": "p99 latency regression",
         "promoted.prod.at": "2026-11-20T09:30:00Z",
+        # the same ids as the catalog's history entries for those pins
+        "promoted.test.id": document["governance"]["history"][0]["id"],
+        "promoted.prod.id": document["governance"]["history"][-1]["id"],
     }
     assert pipeline.describe(v2)["ModelApprovalStatus"] == "Approved"
     assert "CustomerMetadataProperties" not in pipeline.describe(v2)

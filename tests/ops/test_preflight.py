@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import BUCKET
 from typer.testing import CliRunner
 
 from mlops.cli import app
-from conftest import BUCKET
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +46,25 @@ def test_dev_in_a_new_account_names_the_pins_that_cannot_exist_yet(full_project)
     assert "remove versions.dev" in rows["churn: registry group mlops-churn"]["next_step"]
 
 
+def in_one_account(project: Path) -> Path:
+    """Prod deployed into dev's account (moto's server is that one account)."""
+    path = project / "stacks" / "Pulumi.prod.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('mlops:accountId: "777788889999"', 'mlops:accountId: "111122223333"'), encoding="utf-8")
+    return project
+
+
+def test_credentials_of_another_account_block_and_say_which(full_project):
+    result, rows = preflight(full_project, "prod")
+
+    assert result.exit_code == 1
+    row = rows["credentials: account of the stack"]
+    assert row["status"] == "missing"
+    assert row["detail"] == "the credentials are for account 111122223333; the stack deploys to 777788889999"
+    assert list(rows)[0] == "credentials: account of the stack"
+
+
 def test_registered_pinned_versions_pass_and_an_unapproved_prod_pin_blocks(full_project, pipeline):
+    in_one_account(full_project)
     baseline = f"s3://{BUCKET}/models/churn/baselines/run-3/baseline.json"
     pipeline.s3.put_object(Bucket=BUCKET, Key="models/churn/baselines/run-3/baseline.json", Body=b"{}")
     pipeline.create_group("mlops-churn")
@@ -72,6 +90,7 @@ def test_registered_pinned_versions_pass_and_an_unapproved_prod_pin_blocks(full_
 
 
 def test_a_version_without_a_baseline_is_reported_not_silent(full_project, churn_versions):
+    in_one_account(full_project)
     result, rows = preflight(full_project, "prod")
 
     assert result.exit_code == 0

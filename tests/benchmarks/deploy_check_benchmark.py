@@ -1,6 +1,6 @@
 """Print the deploy findings of the example stacks (dev, test, prod) and the cross-stack check.
 
-Run from the project folder: ``python tests/deploy/check_example_stacks.py``. It plans each stack
+Run from the project folder: ``python tests/benchmarks/deploy_check_benchmark.py``. It plans each stack
 with the offline engine, runs ``check_resources`` on it (timed), then ``check_cross_stack``.
 """
 
