@@ -264,6 +264,21 @@ def version_number(model_package_arn: str) -> str:
     return model_package_arn.rsplit("/", 1)[-1]
 
 
+class Usage(ConfigModel):
+    """What the cost estimate assumes for this model a month (``mlops cost``); defaults when unset."""
+
+    requests_per_month: int = Field(1_000_000, ge=0, le=100_000_000_000, description="0-1e11 inference requests a month")
+    # Async inference takes payloads up to 1 GB and requests up to one hour:
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference.html
+    payload_kb: float = Field(4.0, gt=0, le=1_048_576, description="request plus response size in KB, at most 1 GB")
+    inference_seconds: float = Field(0.1, gt=0, le=3600, description="seconds of compute per request, at most 3600")
+    # A training job stops after at most 28 days (MaxRuntimeInSeconds):
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StoppingCondition.html
+    training_hours_per_run: float = Field(0.5, gt=0, le=672, description="hours a training run takes, at most 672")
+    processing_hours_per_step: float = Field(0.25, gt=0, le=672, description="hours each processing step takes, at most 672")
+    triggered_runs_per_month: float = Field(0.0, ge=0, le=10_000, description="pipeline runs a month beyond the schedule (new data, drift)")
+
+
 class ModelSpec(ConfigModel):
     """One catalog entry."""
 
@@ -285,6 +300,7 @@ class ModelSpec(ConfigModel):
     )
     governance: Governance = Field(description="intendedUse, riskRating, history, approvers")
     versions: Versions = Field(Versions(), description="dev, test, prod: model package version ARNs")
+    usage: Usage = Field(Usage(), description="requestsPerMonth, payloadKb, inferenceSeconds, trainingHoursPerRun, ... (cost estimate)")
 
     @property
     def quality_threshold(self) -> float:

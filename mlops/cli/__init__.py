@@ -5,19 +5,27 @@ is found the same way (``--project-dir``, else the nearest ``Pulumi.yaml`` upwar
 
 from __future__ import annotations
 
-from importlib import metadata
-from typing import Annotated
+import sys
 
-import typer
+from mlops.cli.progress import start_for
 
-from mlops.cli.catalog import migration_app, model_app
-from mlops.cli.check import check
-from mlops.cli.common import EXIT_CODES_HELP
-from mlops.cli.delivery import register as register_delivery
-from mlops.cli.dev import dev_app
-from mlops.cli.plan import plan
-from mlops.cli.policy import policy_app
-from mlops.cli.preflight import preflight_command
+# The platform code takes seconds to import: the status line starts first.
+start_for(sys.argv)
+
+from importlib import metadata  # noqa: E402
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+
+from mlops.cli.catalog import migration_app, model_app  # noqa: E402
+from mlops.cli.check import check  # noqa: E402
+from mlops.cli.common import EXIT_CODES_HELP  # noqa: E402
+from mlops.cli.delivery import register as register_delivery  # noqa: E402
+from mlops.cli.dev import dev_app  # noqa: E402
+from mlops.cli.plan import plan  # noqa: E402
+from mlops.cli.policy import policy_app  # noqa: E402
+from mlops.cli.preflight import preflight_command  # noqa: E402
+from mlops.cli.review import cost, diagram, diff  # noqa: E402
 
 HELP = f"MLOps platform blueprint: offline plans, the model catalog, the migration, promotion and dev stacks. {EXIT_CODES_HELP}"
 
@@ -25,6 +33,9 @@ app = typer.Typer(name="mlops", help=HELP, no_args_is_help=True, pretty_exceptio
 app.command()(plan)
 app.command()(check)
 app.command("preflight")(preflight_command)
+app.command()(diff)
+app.command()(cost)
+app.command()(diagram)
 app.add_typer(model_app, name="model")
 app.add_typer(migration_app, name="migration")
 app.add_typer(dev_app, name="dev")

@@ -1,13 +1,15 @@
-"""``mlops model add|list`` and ``mlops migration status``: the catalog and the migration."""
+"""``mlops model add|list`` and ``mlops migration status|sign-off``: the catalog and the migration."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from ruamel.yaml import YAML
 
 from infra.config import ConfigError
@@ -25,17 +27,11 @@ from mlops.cli.common import (
     project_dir,
     write_atomically,
 )
+from mlops.migration_steps import Catalog, next_steps, read_catalog, sign_off
 from pipelines.steps.step_contract import METRIC_DIRECTIONS
 
 model_app = typer.Typer(help="The model catalog: one file per model in stacks/models.", no_args_is_help=True)
 migration_app = typer.Typer(help="The staged migration from pilot models to scale-out.", no_args_is_help=True)
-
-
-def _plan(folder: Path) -> MigrationPlan:
-    try:
-        return load_plan(folder)
-    except ConfigError as error:
-        fail_config(error)
 
 
 def new_entry(name: str, owner: str, wave: str, problem: str, algorithm: str, metric: str, description: str) -> dict:
@@ -105,26 +101,42 @@ def list_models(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     project: ProjectDir = None,
 ) -> None:
-    """List the catalog: owner, wave, phase, algorithm and pinned versions."""
-    plan = _plan(project_dir(project))
+    """List the catalog: owner, wave, phase, algorithm and pinned versions.
+
+    An invalid catalog file does not hide the others: it is listed as invalid, its problems are
+    printed on stderr, and the command exits 2 at the end.
+    """
+    catalog = read_catalog(project_dir(project))
     rows = [
         {
             "name": m.name, "owner": m.owner, "wave": m.wave, "phase": m.phase, "problem": m.problem,
             "algorithm": m.algorithm, "target": m.serving.target,
             "versions": {e: m.versions.pinned(e) for e in ("dev", "test", "prod") if m.versions.pinned(e)},
         }
-        for m in plan.models
+        for m in catalog.models
     ]
+    rows += [{"name": name, "invalid": [p.render() for p in problems]} for name, problems in catalog.invalid]
+    rows.sort(key=lambda r: r["name"])
     if as_json:
         console.out(json.dumps(rows, indent=2, sort_keys=True))
-        return
-    table = Table(title="Model catalog", show_edge=False)
-    for column in ("model", "owner", "wave", "phase", "algorithm", "dev", "test", "prod"):
-        table.add_column(column)
-    for r in rows:
-        pins = [r["versions"].get(e, "-").rsplit("/", 1)[-1] if e in r["versions"] else "-" for e in ("dev", "test", "prod")]
-        table.add_row(r["name"], r["owner"], r["wave"], r["phase"], f"{r['algorithm']} ({r['problem']})", *pins)
-    console.print(table)
+    else:
+        table = Table(title="Model catalog", show_edge=False)
+        for column in ("model", "owner", "wave", "phase", "algorithm", "dev", "test", "prod"):
+            table.add_column(column)
+        for r in rows:
+            if "invalid" in r:
+                table.add_row(r["name"], "[red]invalid: see below[/red]", *([""] * 6))
+                continue
+            pins = [r["versions"].get(e, "-").rsplit("/", 1)[-1] if e in r["versions"] else "-" for e in ("dev", "test", "prod")]
+            table.add_row(r["name"], r["owner"], r["wave"], r["phase"], f"{r['algorithm']} ({r['problem']})", *pins)
+        console.print(table)
+    _exit_on_invalid(catalog)
+
+
+def _exit_on_invalid(catalog: Catalog) -> None:
+    """After a listing: print every problem of the invalid files and exit 2, if there are any."""
+    if catalog.invalid:
+        fail("\n".join(p.render() for p in catalog.problems), ExitCode.INVALID)
 
 
 @migration_app.command("status")
@@ -132,31 +144,86 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     project: ProjectDir = None,
 ) -> None:
-    """Where the migration stands: models × phase × environments, each gate and what blocks it."""
-    plan = _plan(project_dir(project))
+    """Where the migration stands: models × phase × environments, each gate, what blocks it and
+    the command or edit that unblocks it.
+
+    Exit 0: shown; 2: a broken gate (refused, as the plan refuses it), or an invalid catalog file
+    (the valid models are still shown, marked, and the problems follow on stderr).
+    """
+    folder = project_dir(project)
+    catalog = read_catalog(folder)
+    try:
+        plan = MigrationPlan(catalog.models, load_migration(folder))
+    except ConfigError as error:
+        fail_config(error)
+    problems = list(catalog.problems)
+    try:
+        plan.validate()
+    except ConfigError as error:
+        if not problems:
+            fail_config(error)  # a broken gate refuses, as the plan does
+        problems += error.problems
+    steps = next_steps(plan)
     data = {
         "progress": plan.progress(),
         "audience": list(plan.audience()),
-        "gates": [{"gate": g.name, "open": g.open, "detail": g.detail} for g in plan.gates()],
+        "gates": [{"gate": g.name, "open": g.open, "detail": g.detail, "next": steps[g.name]} for g in plan.gates()],
         "models": [
             {"name": m.name, "wave": m.wave, "phase": m.phase, "environments": list(PHASE_ENVIRONMENTS[m.phase]), "owner": m.owner}
             for m in plan.models
-        ],
+        ]
+        + [{"name": name, "invalid": [p.render() for p in found]} for name, found in catalog.invalid],
     }
+    data["models"].sort(key=lambda m: m["name"])
     if as_json:
         console.out(json.dumps(data, indent=2, sort_keys=True))
-        return
-    table = Table(title="Models by environment", show_edge=False)
-    for column in ("model", "wave", "phase", "dev", "test", "prod"):
-        table.add_column(column)
-    for m in data["models"]:
-        table.add_row(m["name"], m["wave"], m["phase"], *("[green]●[/green]" if e in m["environments"] else "[dim]-[/dim]" for e in ("dev", "test", "prod")))
-    console.print(table)
-    gates = Table(title="Gates", show_edge=False)
-    for column in ("gate", "state", "detail"):
-        gates.add_column(column)
-    for g in data["gates"]:
-        gates.add_row(g["gate"], "[green]open[/green]" if g["open"] else "[red]blocked[/red]", g["detail"])
-    console.print(gates)
-    console.print(f"[bold]{data['progress']}[/bold]")
-    console.print(f"access: {', '.join(data['audience'])}")
+    else:
+        table = Table(title="Models by environment", show_edge=False)
+        for column in ("model", "wave", "phase", "dev", "test", "prod"):
+            table.add_column(column)
+        for m in data["models"]:
+            if "invalid" in m:
+                table.add_row(m["name"], "[red]invalid: see below[/red]", "", "", "", "")
+                continue
+            table.add_row(m["name"], m["wave"], m["phase"], *("[green]●[/green]" if e in m["environments"] else "[dim]-[/dim]" for e in ("dev", "test", "prod")))
+        console.print(table)
+        gates = Table(title="Gates", show_edge=False)
+        for column in ("gate", "state", "detail", "next step"):
+            gates.add_column(column, overflow="fold")
+        for g in data["gates"]:
+            state = "[green]open[/green]" if g["open"] else "[red]blocked[/red]"
+            gates.add_row(g["gate"], state, g["detail"], Text("\n".join(g["next"]) if not g["open"] else ""))
+        console.print(gates)
+        console.print(f"[bold]{data['progress']}[/bold]")
+        console.print(f"access: {', '.join(data['audience'])}")
+    if problems:
+        fail("\n".join(p.render() for p in problems), ExitCode.INVALID)
+
+
+@migration_app.command("sign-off")
+def sign_off_command(
+    by: str = typer.Option(..., "--by", help="Who signs the pilot off (kept in stacks/migration.yaml)."),
+    on: str | None = typer.Option(None, "--date", help="ISO date of the sign-off (default: today, UTC)."),
+    project: ProjectDir = None,
+) -> None:
+    """Record the pilot sign-off in stacks/migration.yaml (once every pilot model is live in prod).
+
+    The file is rewritten atomically, keeping its comments; review and merge it, and scale-out
+    opens. Exit 0: signed; 2: an invalid name or date, the pilot not complete, already signed.
+    """
+    folder = project_dir(project)
+    problems: list[str] = []
+    date = datetime.datetime.now(datetime.UTC).date()
+    if on is not None:
+        try:
+            date = datetime.date.fromisoformat(on)
+        except ValueError:
+            problems.append(f"--date: date: {on!r} is not an ISO date (allowed: YYYY-MM-DD)")
+    try:
+        text, display = sign_off(folder, load_plan(folder), by, date)
+    except ConfigError as error:
+        problems = [p.render() for p in error.problems] + problems
+    if problems:
+        fail("\n".join(problems), ExitCode.INVALID)
+    write_atomically(folder / display, text)
+    console.print(f"signed off the pilot in {display}: by {by} on {date.isoformat()}; review and merge it, then scale-out opens")

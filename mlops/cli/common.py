@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from infra.config import ConfigError, find_project_dir
+from mlops.cli.progress import STATUS
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -58,6 +59,7 @@ def project_dir(option: Path | None) -> Path:
 
 def fail(message: str, code: int) -> NoReturn:
     """Print ``message`` as red lines on stderr (verbatim: no markup) and exit with ``code``."""
+    STATUS.stop()
     errors.print(Text(message, style="red"), soft_wrap=True)
     raise typer.Exit(code)
 

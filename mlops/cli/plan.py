@@ -1,4 +1,4 @@
-"""``mlops plan STACK``: render an environment offline."""
+"""``mlops plan STACK``: render an environment offline, or what it changes against a base (``--diff``)."""
 
 from __future__ import annotations
 
@@ -11,40 +11,56 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from infra.config import ConfigError
 from mlops.cli.common import (
     ExitCode,
     ProjectDir,
     StackOption,
     console,
     fail,
-    fail_config,
     project_dir,
     write_atomically,
 )
-from mlops.plan import PlanResult, plan_stack
+from mlops.cli.progress import STATUS
+from mlops.cli.review import base_plan, planned, print_diff, saved_base
+from mlops.plan import PlanResult
+from mlops.plan.diagram import build as build_diagram
+from mlops.plan.diagram import to_mermaid
+from mlops.plan.diff import diff_plans
+from mlops.plan.diff_report import render_markdown
 from mlops.plan.tfplan import to_tfplan
 
 
 class PlanFormat(str, Enum):
     """What ``mlops plan`` prints."""
 
+    text = "text"
     tree = "tree"
     json = "json"
+    markdown = "markdown"
+    mermaid = "mermaid"
     tfplan = "tfplan"
 
 
 def plan(
     stack: str | None = typer.Argument(None, help="Stack to plan: dev, test, prod or dev-<owner>[-<slug>]."),
     stack_option: StackOption = None,
-    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON (the machine contract)."),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
     output_format: PlanFormat = typer.Option(
-        PlanFormat.tree, "--format", help="tree (people), json (the plan contract), tfplan (Terraform plan JSON for scanners such as checkov)."
+        PlanFormat.text,
+        "--format",
+        help="text (people; tree is the same), json (the plan contract), markdown (a pull-request comment), "
+        "mermaid (a diagram of components and data flows), tfplan (Terraform plan JSON for scanners such as checkov).",
+    ),
+    diff_base: str | None = typer.Option(
+        None, "--diff", metavar="BASE", help="Show what changes against BASE: a saved plan (--out) or a git ref (planned from its tree)."
     ),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON plan to this file."),
     project: ProjectDir = None,
 ) -> None:
     """Plan STACK offline: every resource it would register, with no AWS account and no Pulumi CLI.
+
+    With --diff BASE: what the plan creates, updates, replaces and deletes against BASE, per model
+    and for the foundation, the findings it adds or removes and the monthly cost change.
 
     Exit 0: planned, no mandatory policy violation and no deploy error; 1: mandatory violations or
     deploy errors (what AWS would reject); 2: invalid configuration or usage.
@@ -52,26 +68,49 @@ def plan(
     if (stack is None) == (stack_option is None):
         fail("stack: name one stack, as STACK or -s/--stack (allowed: dev, test, prod, dev-<owner>[-<slug>])", ExitCode.INVALID)
     stack = stack or stack_option
+    if as_json:
+        if output_format not in (PlanFormat.text, PlanFormat.json):
+            fail(f"--json: conflicts with --format {output_format.value} (allowed: one of them)", ExitCode.INVALID)
+        output_format = PlanFormat.json
+    if diff_base is not None and output_format is PlanFormat.tfplan:
+        fail("--format tfplan: a Terraform plan export has no diff (allowed with --diff: text, json, markdown, mermaid)", ExitCode.INVALID)
     folder = project_dir(project)
-    try:
-        result = plan_stack(folder, stack)
-    except ConfigError as error:
-        fail_config(error)
-    if output_format is PlanFormat.json:
-        as_json = True
+    saved = saved_base(folder, diff_base, stack) if diff_base is not None else None
+    result = planned(folder, stack)
     text = result.dumps()
     if out is not None:
         try:
             write_atomically(out, text)
         except OSError as error:
+            STATUS.stop()
             fail(f"{out}: cannot write the plan: {error.strerror}", ExitCode.INVALID)
-    if output_format is PlanFormat.tfplan:
-        console.out(json.dumps(to_tfplan(result.to_json()), indent=2, sort_keys=True), highlight=False)
-    elif as_json:
-        console.out(text, end="", highlight=False)
+    head = result.to_json()
+    if diff_base is not None:
+        base = base_plan(folder, diff_base, stack, saved)
+        print_diff(diff_plans(base, head), head, "text" if output_format is PlanFormat.tree else output_format.value)
     else:
-        render(result)
+        STATUS.stop()
+        if output_format is PlanFormat.tfplan:
+            console.out(json.dumps(to_tfplan(head), indent=2, sort_keys=True), highlight=False)
+        elif output_format is PlanFormat.json:
+            console.out(text, end="", highlight=False)
+        elif output_format is PlanFormat.markdown:
+            console.out(render_markdown(diff_plans(_nothing(head), head)), end="", highlight=False)
+        elif output_format is PlanFormat.mermaid:
+            console.out(to_mermaid(build_diagram(head)), end="", highlight=False)
+        else:
+            render(result)
     raise typer.Exit(ExitCode.FAILED if result.blocking else ExitCode.OK)
+
+
+def _nothing(head: dict) -> dict:
+    """An empty plan of ``head``'s stack: markdown without --diff shows what a first deployment creates."""
+    return {
+        "stack": head["stack"],
+        "environment": head["environment"],
+        "resources": [],
+        "cost": {"monthlyUsd": 0.0, "groups": {}} if head.get("cost") else None,
+    }
 
 
 def render(result: PlanResult) -> None:

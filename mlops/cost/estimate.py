@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mlops.cost.prices import PriceTable, load_prices
+from mlops.cost.prices import PriceMissing, PriceTable, load_prices
 from mlops.cost.schedule import HOURS_PER_MONTH, runs_per_month
 from mlops.plan.diff import FOUNDATION, resource_groups
 
@@ -67,6 +67,10 @@ class CostEstimate:
     assumptions: UsageAssumptions
     prices_as_of: str
     estimated_prices: tuple[str, ...] = field(default=())
+    #: Resources left out of the total for want of a price, each with what is missing.
+    unpriced: tuple[str, ...] = field(default=())
+    #: Models whose catalog ``usage`` differs from ``assumptions``: model -> the differing values.
+    model_assumptions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -86,6 +90,7 @@ class CostEstimate:
         found = []
         if self.budget_usd is not None and self.total > self.budget_usd:
             found.append(f"estimated {self.total:,.2f} USD a month is over the stack budget of {self.budget_usd:,.2f} USD")
+        found += [f"left out of the total (no price): {item}" for item in self.unpriced]
         return tuple(found)
 
     def to_json(self) -> dict[str, Any]:
@@ -101,6 +106,7 @@ class CostEstimate:
             "pricesAsOf": self.prices_as_of,
             "estimatedPrices": list(self.estimated_prices),
             "assumptions": asdict(self.assumptions),
+            "modelAssumptions": self.model_assumptions,
             "resources": [
                 {"urn": l.urn, "type": l.type, "name": l.name, "group": l.group, "monthlyUsd": l.monthly_usd, "basis": l.basis}
                 for l in self.lines
@@ -131,23 +137,33 @@ def estimate(
     usage: UsageAssumptions = UsageAssumptions(),
     per_model: Mapping[str, UsageAssumptions] | None = None,
     prices: PriceTable | None = None,
+    region: str | None = None,
 ) -> CostEstimate:
-    """The monthly cost of ``plan`` under ``usage`` (``per_model`` overrides it for named models)."""
+    """The monthly cost of ``plan`` under ``usage`` (``per_model`` overrides it for named models).
+
+    The region is the plan's ``region`` output, else ``region`` (personal stacks export none).
+    """
     prices = prices or load_prices()
     resources = plan.get("resources", [])
     children: dict[str | None, list[dict[str, Any]]] = {}
     for resource in resources:
         children.setdefault(resource.get("parent"), []).append(resource)
-    context = _Context(plan, {r["urn"]: r for r in resources}, children, _region(plan), prices)
+    context = _Context(plan, {r["urn"]: r for r in resources}, children, _region(plan, region), prices)
     groups = resource_groups(plan)
     lines = []
+    unpriced: list[str] = []
     for resource in resources:
         pricer = _PRICERS.get(resource["type"])
         if pricer is None:
             continue
         group = groups.get(resource["urn"], FOUNDATION)
         assumptions = (per_model or {}).get(group, usage)
-        monthly, basis = pricer(resource, assumptions, context)
+        try:
+            monthly, basis = pricer(resource, assumptions, context)
+        except PriceMissing as missing:
+            # An instance type or region the table lacks: say so, never guess and never fail the plan.
+            unpriced.append(f"{resource['name']}: {missing}")
+            continue
         if round(monthly, 2):
             lines.append(CostLine(resource["urn"], resource["type"], resource["name"], group, round(monthly, 2), basis))
     lines.sort(key=lambda l: (l.group != FOUNDATION, l.group, l.type, l.name))
@@ -160,11 +176,24 @@ def estimate(
         assumptions=usage,
         prices_as_of=prices.as_of,
         estimated_prices=tuple(k for k in prices.estimated(context.region) if k in context.used),
+        unpriced=tuple(unpriced),
+        model_assumptions=_differences(usage, per_model or {}, {line.group for line in lines}),
     )
 
 
-def _region(plan: dict[str, Any]) -> str:
-    region = (plan.get("outputs") or {}).get("region")
+def _differences(usage: UsageAssumptions, per_model: Mapping[str, UsageAssumptions], planned: set[str]) -> dict[str, dict[str, Any]]:
+    # Only models in this plan, only values that differ: the section stays short and deterministic.
+    defaults = asdict(usage)
+    found = {}
+    for model in sorted(set(per_model) & planned):
+        changed = {k: v for k, v in asdict(per_model[model]).items() if defaults[k] != v}
+        if changed:
+            found[model] = changed
+    return found
+
+
+def _region(plan: dict[str, Any], fallback: str | None = None) -> str:
+    region = (plan.get("outputs") or {}).get("region") or fallback
     if not region:
         raise ValueError("the plan has no region output: cannot price it")
     return region

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
 from infra.config import Settings, load_settings
+from infra.config.catalog import ModelSpec
+# A module import: mlops.cost.estimate imports mlops.plan.diff, so either package may load first.
+from mlops.cost import estimate as cost_estimate
 from mlops.deploy.check import check_resources
 from mlops.plan.engine import PlanResult, run_plan
 from mlops.plan.references import ReferenceResolver, referenced_stacks, stack_of
@@ -20,7 +24,12 @@ from policy.engine import (
 
 
 def plan_stack(
-    project_dir: Path, stack: str, _seen: tuple[str, ...] = (), *, planned: dict[str, PlanResult] | None = None
+    project_dir: Path,
+    stack: str,
+    _seen: tuple[str, ...] = (),
+    *,
+    planned: dict[str, PlanResult] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> PlanResult:
     """Plan ``stack`` of the project in ``project_dir`` (referenced stacks are planned first).
 
@@ -30,26 +39,42 @@ def plan_stack(
     """
     if planned is not None and stack in planned:
         return planned[stack]
+    report = (lambda stage: progress(f"{stack}: {stage}")) if progress else None
+    if report:
+        report("loading configuration")
     settings = load_settings(project_dir, stack)
     outputs = {}
     for reference in referenced_stacks(settings):
         target = stack_of(reference)
         if target in _seen or target == stack:
             raise ValueError(f"stack reference cycle: {' -> '.join((*_seen, stack, target))}")
-        outputs[reference] = plan_stack(project_dir, target, (*_seen, stack), planned=planned).outputs
-    result = _checked(run_plan(settings, ReferenceResolver(outputs)), settings)
+        outputs[reference] = plan_stack(project_dir, target, (*_seen, stack), planned=planned, progress=progress).outputs
+    if report:
+        report("registering resources")
+    result = _checked(run_plan(settings, ReferenceResolver(outputs), report), settings, report)
     if planned is not None:
         planned[stack] = result
     return result
 
 
-def _checked(result: PlanResult, settings: Settings) -> PlanResult:
-    """``result`` with the policy pack's violations and the deploy check's findings."""
-    return dataclasses.replace(
-        result,
-        violations=tuple(check_policy(result, settings)),
-        deploy_findings=check_resources(result.to_json()["resources"]),
-    )
+def _checked(result: PlanResult, settings: Settings, report: Callable[[str], None] | None = None) -> PlanResult:
+    """``result`` with the policy pack's violations, the deploy check's findings and the cost."""
+    document = result.to_json()
+    if report:
+        report("policy")
+    violations = tuple(check_policy(result, settings))
+    if report:
+        report("deploy checks")
+    findings = check_resources(document["resources"])
+    if report:
+        report("cost estimate")
+    cost = cost_estimate.estimate(document, per_model=usage_by_model(settings.models), region=settings.env.region).to_json()
+    return dataclasses.replace(result, violations=violations, deploy_findings=findings, cost=cost)
+
+
+def usage_by_model(models: Iterable[ModelSpec]) -> dict[str, cost_estimate.UsageAssumptions]:
+    """Each catalog model's usage assumptions (``usage:`` in its file, defaults otherwise)."""
+    return {m.name: dataclasses.replace(cost_estimate.UsageAssumptions(), **m.usage.model_dump()) for m in models}
 
 
 def check_policy(result: PlanResult, settings: Settings) -> list[Violation]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,8 @@ class PlanResult:
     outputs: dict[str, Any]
     violations: tuple[Violation, ...] = field(default_factory=tuple)
     deploy_findings: tuple[DeployFinding, ...] = field(default_factory=tuple)
+    #: The monthly cost estimate (``mlops.cost.estimate``), once the plan has been priced.
+    cost: dict[str, Any] | None = None
 
     @property
     def blocking(self) -> bool:
@@ -47,7 +50,7 @@ class PlanResult:
         )
 
     def to_json(self, *, property_dependencies: bool = False) -> dict[str, Any]:
-        """The plan contract: stack, environment, resources, outputs, policy, deploy.
+        """The plan contract: stack, environment, resources, outputs, policy, deploy, cost.
 
         ``property_dependencies`` adds, per resource option, which inputs came from which
         resources; the policy rules use it, the published contract leaves it out.
@@ -74,6 +77,7 @@ class PlanResult:
             "outputs": self.outputs,
             "policy": {"violations": [v.to_json() for v in self.violations]},
             "deploy": {"findings": [f.to_json() for f in self.deploy_findings]},
+            **({"cost": self.cost} if self.cost is not None else {}),
         }
 
     def dumps(self) -> str:
@@ -103,14 +107,41 @@ def _normalise(value: Any) -> Any:
     return _integral(json.loads(json.dumps(value, sort_keys=True, default=_plain)))
 
 
-def run_plan(settings: Settings, resolver: ReferenceResolver) -> PlanResult:
-    """Run the program for ``settings`` under the mock engine and collect its registrations."""
+#: Type tokens the progress report counts: a training pipeline component registers at once, its
+#: pipeline resource once the definition is built.
+PIPELINE_COMPONENT = "mlops:pipelines:TrainingPipeline"
+PIPELINE_RESOURCE = "aws:sagemaker/pipeline:Pipeline"
+
+
+class _Counter:
+    """Reports ``building pipeline definitions i/N, K resources`` as registrations arrive."""
+
+    def __init__(self, progress: Callable[[str], None]) -> None:
+        self._progress = progress
+        self._pipelines = self._built = self._resources = 0
+
+    def __call__(self, registration: Registration) -> None:
+        self._resources += 1
+        if registration.type == PIPELINE_COMPONENT:
+            self._pipelines += 1
+        elif registration.type == PIPELINE_RESOURCE:
+            self._built += 1
+        stage = f"building pipeline definitions {self._built}/{self._pipelines}, " if self._built < self._pipelines else ""
+        self._progress(f"{stage}registering resources: {self._resources}")
+
+
+def run_plan(settings: Settings, resolver: ReferenceResolver, progress: Callable[[str], None] | None = None) -> PlanResult:
+    """Run the program for ``settings`` under the mock engine and collect its registrations.
+
+    ``progress`` is told, as resources register, how many pipeline definitions are built and how
+    many resources are registered.
+    """
     mocks = PlanMocks(
         account_id=settings.env.account_id or PLACEHOLDER_ACCOUNT,
         region=settings.env.region,
         stack_references=resolver.outputs,
     )
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, _Counter(progress) if progress else None)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     runtime_settings.reset_options()

@@ -183,10 +183,17 @@ class Registration:
 class RecordingMonitor(mocks.MockMonitor):
     """A mock monitor that builds URNs as the engine does and records every registration."""
 
-    def __init__(self, plan_mocks: PlanMocks):
+    def __init__(self, plan_mocks: PlanMocks, on_register: Callable[[Registration], None] | None = None):
         super().__init__(plan_mocks)
         self.registrations: list[Registration] = []
         self._lock = threading.Lock()
+        self._on_register = on_register
+
+    def _record(self, registration: Registration) -> None:
+        with self._lock:
+            self.registrations.append(registration)
+        if self._on_register is not None:
+            self._on_register(registration)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """URNs carry the full chain of ancestor types, minus the root stack (as the engine's do)."""
@@ -212,8 +219,7 @@ class RecordingMonitor(mocks.MockMonitor):
             depends_on=tuple(sorted(set(request.dependencies))),
             property_dependencies={},
         )
-        with self._lock:
-            self.registrations.append(registration)
+        self._record(registration)
         return response
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
@@ -237,6 +243,5 @@ class RecordingMonitor(mocks.MockMonitor):
             depends_on=tuple(sorted(set(request.dependencies))),
             property_dependencies=dict(sorted(properties.items())),
         )
-        with self._lock:
-            self.registrations.append(registration)
+        self._record(registration)
         return response

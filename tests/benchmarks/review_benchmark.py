@@ -4,7 +4,8 @@ Run with ``.venv/bin/python tests/benchmarks/review_benchmark.py``. A temporary 
 project gets a catalog of 100 models (the four examples plus 96 added with ``mlops model add``,
 mixed owners and problems); the base is planned, then ten models' quality thresholds change and
 one model is swapped for another (still 100) and the head is planned. The two plans' times are
-printed for scale; the figures that matter are the diff, its markdown and the cost estimate.
+printed for scale; the figures that matter are the diff, its markdown and the cost estimate,
+and how soon `mlops plan` shows its status line at a terminal.
 """
 
 from __future__ import annotations
@@ -65,6 +66,31 @@ def timed(function, repeats: int = REPEATS) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def first_status_seconds(project: Path) -> float:
+    """Seconds from starting ``mlops plan dev`` at a terminal to the first status byte on stderr
+    (stderr on a pseudo-terminal, stdout discarded); the plan is stopped once it is seen."""
+    import os
+    import pty
+    import select
+    import subprocess
+
+    primary, secondary = pty.openpty()
+    command = [str(Path(sys.executable).with_name("mlops")), "plan", "dev", "--project-dir", str(project)]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=secondary, env={**os.environ, "TERM": "xterm"})
+    try:
+        ready, _, _ = select.select([primary], [], [], 60)
+        if not ready:
+            raise SystemExit("no status line within 60 s")
+        os.read(primary, 1024)
+        return time.perf_counter() - start
+    finally:
+        process.terminate()
+        process.wait()
+        os.close(primary)
+        os.close(secondary)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder) / "project"
@@ -74,6 +100,7 @@ def main() -> None:
         existing = len(list((project / "stacks" / "models").glob("*.yaml")))
         names = [add_model(project, i) for i in range(MODELS - existing)]
 
+        status_seconds = statistics.median(first_status_seconds(PROJECT) for _ in range(3))
         start = time.perf_counter()
         base = json.loads(plan_stack(project, "dev").dumps())
         base_seconds = time.perf_counter() - start
@@ -95,6 +122,7 @@ def main() -> None:
     print(f"diff:          {diff_seconds * 1000:8.1f} ms  ({diff.summary()}, {diff.unchanged} unchanged; median of {REPEATS})")
     print(f"markdown:      {markdown_seconds * 1000:8.1f} ms")
     print(f"cost estimate: {cost_seconds * 1000:8.1f} ms  ({cost.total:,.2f} USD a month over {len(cost.by_group())} groups)")
+    print(f"first status:  {status_seconds * 1000:8.1f} ms  (mlops plan dev at a terminal: start to the first byte on stderr; median of 3)")
 
 
 if __name__ == "__main__":

@@ -44,10 +44,15 @@ def _head_project(source: Path, target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def plans(project_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], dict[str, Any]]:
+def head_project(project_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the example project with the four edits (read only: tests share it)."""
+    return _head_project(project_dir, tmp_path_factory.mktemp("review") / "project")
+
+
+@pytest.fixture(scope="session")
+def plans(project_dir: Path, head_project: Path) -> Callable[[str, str], dict[str, Any]]:
     """``plans(variant, stack)``: the plan JSON of ``base`` (the example) or ``head`` (edited)."""
-    head = _head_project(project_dir, tmp_path_factory.mktemp("review") / "project")
-    folders = {"base": project_dir, "head": head}
+    folders = {"base": project_dir, "head": head_project}
     cache: dict[tuple[str, str], dict[str, Any]] = {}
 
     def plan(variant: str, stack: str) -> dict[str, Any]:

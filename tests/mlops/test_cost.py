@@ -111,3 +111,65 @@ def test_price_table_prices_each_type_only_for_uses_sagemaker_accepts_in_both_re
                 assert instance in accepted[use], f"{instance} is not a SageMaker {use} instance type"
                 assert prices.instance_hour(region, instance, use) > 0
         assert prices.unit(region, "sagemaker.serverless.gbSecond") > 0
+
+
+def test_the_example_stacks_are_priced_in_full(plans):
+    for stack in ("dev", "test", "prod"):
+        assert estimate(plans("base", stack)).unpriced == ()
+        assert estimate(plans("head", stack)).unpriced == ()
+
+
+def test_an_instance_type_without_a_price_is_left_out_with_a_warning(plans):
+    plan = copy.deepcopy(plans("base", "prod"))
+    config = next(r for r in plan["resources"] if r["type"] == "aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+    variant = next(v for v in config["inputs"]["productionVariants"] if "instanceType" in v)
+    variant["instanceType"] = "ml.inf2.48xlarge"
+    before = estimate(plans("base", "prod"))
+
+    after = estimate(plan)
+
+    assert config["name"] not in {line.name for line in after.lines}
+    assert after.total < before.total
+    assert any("ml.inf2.48xlarge" in w and config["name"] in w for w in after.warnings)
+
+
+def _set_usage(project, model: str, usage: dict) -> None:
+    from ruamel.yaml import YAML
+
+    path = project / "stacks" / "models" / f"{model}.yaml"
+    yaml = YAML()
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    data["usage"] = usage
+    with path.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
+
+
+def test_catalog_usage_drives_the_models_estimate(plans, project_copy):
+    from infra.config import load_settings
+    from mlops.plan import usage_by_model
+
+    _set_usage(project_copy, "churn", {"trainingHoursPerRun": 2.0, "processingHoursPerStep": 1.0})
+    per_model = usage_by_model(load_settings(project_copy, "dev").models)
+
+    before = estimate(plans("base", "dev"))
+    after = estimate(plans("base", "dev"), per_model=per_model)
+
+    assert per_model["churn"].training_hours_per_run == 2.0
+    assert per_model["fraud"] == UsageAssumptions()
+    assert after.by_group()["churn"] > before.by_group()["churn"]
+    assert after.by_group()["fraud"] == before.by_group()["fraud"]
+    assert after.to_json()["modelAssumptions"] == {"churn": {"processing_hours_per_step": 1.0, "training_hours_per_run": 2.0}}
+
+
+def test_bad_usage_is_reported_all_at_once(project_copy):
+    from infra.config import ConfigError, load_settings
+
+    _set_usage(project_copy, "churn", {"payloadKb": -1, "inferenceSeconds": 7200, "requestsPerDay": 5})
+
+    with pytest.raises(ConfigError) as error:
+        load_settings(project_copy, "dev")
+
+    lines = str(error.value).splitlines()
+    assert len(lines) == 3, lines
+    assert all(line.startswith("stacks/models/churn.yaml:") for line in lines)
+    assert {"usage.payloadKb", "usage.inferenceSeconds", "usage.requestsPerDay"} == {line.split(": ")[1] for line in lines}

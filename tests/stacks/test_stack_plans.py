@@ -13,8 +13,12 @@ from typer.testing import CliRunner
 from infra.config.rules import SHARED_STACKS as STACKS
 from mlops.cli import app
 
-CONTRACT_KEYS = {"stack", "environment", "resources", "outputs", "policy", "deploy"}
-LATER_KEYS = {"cost"}  # announced by the design; allowed, not required
+CONTRACT_KEYS = {"stack", "environment", "resources", "outputs", "policy", "deploy", "cost"}
+COST_KEYS = {
+    "currency", "region", "monthlyUsd", "groups", "budgetUsd", "overBudget", "warnings",
+    "pricesAsOf", "estimatedPrices", "assumptions", "modelAssumptions", "resources",
+}
+COST_LINE_KEYS = {"urn", "type", "name", "group", "monthlyUsd", "basis"}
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "inputs", "options"}
 OPTION_KEYS = {"protect", "retain_on_delete", "depends_on"}
 VIOLATION_KEYS = {"rule", "severity", "resource", "message"}
@@ -43,7 +47,12 @@ def test_plan_prod_json_keeps_the_contract_and_out_writes_the_same_bytes(plan_of
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     doc = json.loads(result.stdout)
-    assert CONTRACT_KEYS <= set(doc) <= CONTRACT_KEYS | LATER_KEYS
+    assert set(doc) == CONTRACT_KEYS
+    assert set(doc["cost"]) == COST_KEYS
+    assert doc["cost"]["currency"] == "USD" and doc["cost"]["monthlyUsd"] > 0
+    for line in doc["cost"]["resources"]:
+        assert set(line) == COST_LINE_KEYS
+        assert line["urn"] in {r["urn"] for r in doc["resources"]}
     assert (doc["stack"], doc["environment"]) == ("prod", "prod")
     assert isinstance(doc["outputs"], dict) and doc["outputs"]
     assert set(doc["policy"]) == {"violations"} and isinstance(doc["policy"]["violations"], list)
