@@ -18,7 +18,7 @@ from mlops.plan.engine import run_program
 Render = Callable[..., Rendered]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def render() -> Render:
     """``render(factory)`` runs ``factory()`` (which builds one component and returns it) under the
     mock engine and returns the registrations; ``account_id``/``region``/``stack`` override the defaults."""

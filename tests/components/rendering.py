@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from infra.config.aws_data import AUTO_NAME_SUFFIX
 from mlops.plan.mocks import Registration
 
 ACCOUNT = "111111111111"
@@ -49,3 +50,13 @@ class Rendered:
 def statements(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """A policy's statements by Sid."""
     return {s["Sid"]: s for s in policy["Statement"]}
+
+
+def auto_named_length(registration: Registration) -> int:
+    """Length of the physical name Pulumi gives a resource named only by its logical name:
+    ``<logical name>-<7 hex>``."""
+    return len(registration.name) + AUTO_NAME_SUFFIX
+
+
+#: A personal stack's prefix and a model name, each as long as the naming rules allow.
+LONG_BASE = "mlops-dev-alexandrina-experiment-twelve-customer-lifetime-value-regression"
