@@ -19,6 +19,7 @@ QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:mlops-dev-dead-letters"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/mlops-dev-sagemaker-execution"
 SUBNETS = ("subnet-0a", "subnet-0b")
 SECURITY_GROUPS = ("sg-0workloads",)
+PACKAGE_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/mlops-churn/3"
 
 
 @dataclass(frozen=True)
