@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rendering import TOPIC_ARN
 
 from components.budget import CostBudget, CostBudgetArgs
@@ -14,18 +15,23 @@ def budget() -> CostBudget:
     )
 
 
-def test_monthly_cost_limit_in_dollars(render):
-    inputs = render(budget).one("aws:budgets/budget:Budget").inputs
+@pytest.fixture(scope="module")
+def monthly(render):
+    return render(budget)
+
+
+def test_monthly_cost_limit_in_dollars(monthly):
+    inputs = monthly.one("aws:budgets/budget:Budget").inputs
     assert (inputs["budgetType"], inputs["timeUnit"], inputs["limitUnit"], inputs["limitAmount"]) == ("COST", "MONTHLY", "USD", "1500.00")
 
 
-def test_only_the_environments_tagged_costs_count(render):
-    filters = render(budget).one("aws:budgets/budget:Budget").inputs["costFilters"]
+def test_only_the_environments_tagged_costs_count(monthly):
+    filters = monthly.one("aws:budgets/budget:Budget").inputs["costFilters"]
     assert filters == [{"name": "TagKeyValue", "values": ["user:environment$prod"]}]
 
 
-def test_alerts_at_80_percent_forecast_and_100_percent_actual_to_topic_and_email(render):
-    notifications = render(budget).one("aws:budgets/budget:Budget").inputs["notifications"]
+def test_alerts_at_80_percent_forecast_and_100_percent_actual_to_topic_and_email(monthly):
+    notifications = monthly.one("aws:budgets/budget:Budget").inputs["notifications"]
     assert sorted((n["threshold"], n["notificationType"]) for n in notifications) == [(80, "FORECASTED"), (100, "ACTUAL")]
     for n in notifications:
         assert n["subscriberSnsTopicArns"] == [TOPIC_ARN] and n["subscriberEmailAddresses"] == ["finops@example.com"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rendering import ACCOUNT, READERS, REGION, ROLE_ARN, statements
 
 from components.encryption import PlatformKey, PlatformKeyArgs
@@ -14,16 +15,21 @@ def key(**overrides) -> PlatformKey:
     return PlatformKey("mlops-dev", PlatformKeyArgs(**args))
 
 
-def test_key_rotates_yearly_and_keeps_the_lockout_check(render):
-    inputs = render(key).one(KEY).inputs
+@pytest.fixture(scope="module")
+def default_key(render):
+    return render(key)
+
+
+def test_key_rotates_yearly_and_keeps_the_lockout_check(default_key):
+    inputs = default_key.one(KEY).inputs
     assert inputs["enableKeyRotation"] is True
     assert inputs["rotationPeriodInDays"] == 365
     assert inputs["deletionWindowInDays"] == 30
     assert inputs["bypassPolicyLockoutSafetyCheck"] is False
 
 
-def test_account_root_administers_and_named_roles_use_the_key(render):
-    policy = statements(render(key).policy(KEY))
+def test_account_root_administers_and_named_roles_use_the_key(default_key):
+    policy = statements(default_key.policy(KEY))
     assert policy["AccountAdministersKeyThroughIam"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     users = policy["PlatformRolesUseKey"]
     assert users["Principal"] == {"AWS": [ROLE_ARN]}
@@ -36,15 +42,15 @@ def test_without_user_roles_no_one_but_the_account_is_named(render):
     assert policy["NoDirectUsers"]["Action"] == ["kms:DescribeKey"]
 
 
-def test_service_principals_are_limited_to_this_account(render):
-    policy = statements(render(key).policy(KEY))
+def test_service_principals_are_limited_to_this_account(default_key):
+    policy = statements(default_key.policy(KEY))
     logs = policy["CloudWatchLogsEncryptLogGroups"]
     assert logs["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"}
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"
     assert policy["AlertPublishersUseKey"]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
-def test_reader_accounts_decrypt_only_through_ecr_s3_and_sagemaker(render):
+def test_reader_accounts_decrypt_only_through_ecr_s3_and_sagemaker(render, default_key):
     policy = statements(render(lambda: key(reader_accounts=READERS)).policy(KEY))
     readers = policy["EnvironmentsDecryptRegistryArtifacts"]
     assert readers["Principal"] == {"AWS": [f"arn:aws:iam::{a}:root" for a in READERS]}
@@ -52,7 +58,7 @@ def test_reader_accounts_decrypt_only_through_ecr_s3_and_sagemaker(render):
     assert readers["Condition"] == {
         "StringLike": {"kms:ViaService": [f"{s}.{REGION}.amazonaws.com" for s in ("ecr", "s3", "sagemaker")]}
     }
-    assert "EnvironmentsDecryptRegistryArtifacts" not in statements(render(key).policy(KEY))
+    assert "EnvironmentsDecryptRegistryArtifacts" not in statements(default_key.policy(KEY))
 
 
 def test_alias_points_at_the_key_and_prod_key_is_protected(render):

@@ -59,26 +59,34 @@ def trust(out, role: str) -> dict:
     return statements(json.loads(out.one(ROLE, f"mlops-dev-{role}").inputs["assumeRolePolicy"]))
 
 
-def test_every_role_is_named_after_the_environment(render):
-    out = render(roles)
-    assert sorted(r.inputs["name"] for r in out.of_type(ROLE)) == sorted(f"mlops-dev-{r}" for r in (*SERVICE_ROLES, *STUDIO_ROLES, *PERSONAS))
+@pytest.fixture(scope="module")
+def trusts(render):
+    return render(roles)
+
+
+@pytest.fixture(scope="module")
+def access(render):
+    return render(roles_and_policies)
+
+
+def test_every_role_is_named_after_the_environment(trusts):
+    assert sorted(r.inputs["name"] for r in trusts.of_type(ROLE)) == sorted(f"mlops-dev-{r}" for r in (*SERVICE_ROLES, *STUDIO_ROLES, *PERSONAS))
 
 
 @pytest.mark.parametrize("role", [*SERVICE_ROLES, *STUDIO_ROLES])
-def test_service_roles_trust_their_service_from_this_account_only(render, role):
-    (only,) = trust(render(roles), role).values()
+def test_service_roles_trust_their_service_from_this_account_only(role, trusts):
+    (only,) = trust(trusts, role).values()
     assert set(only["Principal"]) == {"Service"}
     assert only["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
-def test_personas_trust_named_principals_carrying_the_audience_tag(render):
-    out = render(roles)
-    scientist = trust(out, "data-scientist")["NamedPrincipalsAssumePersona"]
+def test_personas_trust_named_principals_carrying_the_audience_tag(trusts):
+    scientist = trust(trusts, "data-scientist")["NamedPrincipalsAssumePersona"]
     assert scientist["Action"] == ["sts:AssumeRole"]  # no sts:TagSession: callers cannot bring their own tags
     assert scientist["Principal"] == {"AWS": sorted(f"arn:aws:iam::{a}:root" for a in (ACCOUNT, READERS[0]))}
     assert scientist["Condition"]["ArnLike"] == {"aws:PrincipalArn": sorted(PRINCIPALS["data-scientist"])}
     assert scientist["Condition"]["StringEquals"] == {"aws:PrincipalTag/mlops-user": ["alice", "bob"]}
-    admin = trust(out, "platform-admin")["NamedPrincipalsAssumePersona"]
+    admin = trust(trusts, "platform-admin")["NamedPrincipalsAssumePersona"]
     assert admin["Condition"]["StringEquals"] == {"aws:PrincipalTag/mlops-user": ["carol"]}
 
 
@@ -93,8 +101,8 @@ def policies(out) -> dict[str, list[dict]]:
     return {r.name.removeprefix("mlops-dev-"): json.loads(r.inputs["policy"])["Statement"] for r in out.of_type("aws:iam/rolePolicy:RolePolicy")}
 
 
-def test_every_role_gets_an_inline_policy_without_wildcard_actions(render):
-    by_role = policies(render(roles_and_policies))
+def test_every_role_gets_an_inline_policy_without_wildcard_actions(access):
+    by_role = policies(access)
     assert set(by_role) == {*SERVICE_ROLES, *STUDIO_ROLES, *PERSONAS}
     for role, found in by_role.items():
         for s in found:
@@ -104,13 +112,13 @@ def test_every_role_gets_an_inline_policy_without_wildcard_actions(render):
                 assert set(s["Action"]) <= WILDCARD_RESOURCE_ACTIONS, (role, s["Sid"])
 
 
-def test_network_interfaces_only_in_the_platform_vpc(render):
-    execution = {s["Sid"]: s for s in policies(render(roles_and_policies))["sagemaker-execution"]}
+def test_network_interfaces_only_in_the_platform_vpc(access):
+    execution = {s["Sid"]: s for s in policies(access)["sagemaker-execution"]}
     assert execution["RunInPlatformVpc"]["Condition"] == {"ArnEquals": {"ec2:Vpc": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/vpc-0abc"}}
 
 
-def test_registry_is_read_in_the_registry_account_under_its_prefix(render):
-    execution = {s["Sid"]: s for s in policies(render(roles_and_policies))["sagemaker-execution"]}
+def test_registry_is_read_in_the_registry_account_under_its_prefix(render, access):
+    execution = {s["Sid"]: s for s in policies(access)["sagemaker-execution"]}
     assert execution["ReadModelRegistry"]["Resource"] == [
         f"arn:aws:sagemaker:{REGION}:{READERS[1]}:model-package-group/mlops-*",
         f"arn:aws:sagemaker:{REGION}:{READERS[1]}:model-package/mlops-*",
@@ -121,8 +129,8 @@ def test_registry_is_read_in_the_registry_account_under_its_prefix(render):
     assert with_registry["DecryptRegistryArtifacts"]["Resource"] == [f"arn:aws:kms:{REGION}:{READERS[1]}:key/r"]
 
 
-def test_only_the_approver_approves_and_only_scientists_open_studio(render):
-    by_role = policies(render(roles_and_policies))
+def test_only_the_approver_approves_and_only_scientists_open_studio(access):
+    by_role = policies(access)
     actions = {role: {a for s in found for a in s["Action"]} for role, found in by_role.items()}
     # Each persona's Studio role does inside Studio what the persona may do.
     assert sorted(r for r, a in actions.items() if "sagemaker:UpdateModelPackage" in a) == ["model-approver", "model-approver-studio"]

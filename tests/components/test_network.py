@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+import pytest
 from rendering import ACCOUNT, KEY_ARN, REGION, statements
 
 from components.network import INTERFACE_SERVICES, STUDIO_SERVICES, PlatformNetwork, PlatformNetworkArgs
@@ -19,17 +20,21 @@ def network(**overrides) -> PlatformNetwork:
     return PlatformNetwork("mlops-prod", PlatformNetworkArgs(**args))
 
 
-def test_no_internet_gateway_nat_or_default_route(render):
-    out = render(network)
-    assert not {"aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip"} & out.types()
-    assert not out.of_type("aws:ec2/route:Route")
-    assert "routes" not in out.one("aws:ec2/routeTable:RouteTable").inputs
-    for rule in out.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"):
+@pytest.fixture(scope="module")
+def vpc(render):
+    return render(network)
+
+
+def test_no_internet_gateway_nat_or_default_route(vpc):
+    assert not {"aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip"} & vpc.types()
+    assert not vpc.of_type("aws:ec2/route:Route")
+    assert "routes" not in vpc.one("aws:ec2/routeTable:RouteTable").inputs
+    for rule in vpc.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"):
         assert rule.inputs.get("cidrIpv4") in (None, CIDR), rule.name
 
 
-def test_one_private_subnet_per_zone_inside_the_vpc(render):
-    subnets = render(network).of_type("aws:ec2/subnet:Subnet")
+def test_one_private_subnet_per_zone_inside_the_vpc(vpc):
+    subnets = vpc.of_type("aws:ec2/subnet:Subnet")
     assert len(subnets) == 3
     ranges = [ipaddress.IPv4Network(s.inputs["cidrBlock"]) for s in subnets]
     assert len(set(ranges)) == 3 and all(r.subnet_of(ipaddress.IPv4Network(CIDR)) for r in ranges)
@@ -37,13 +42,13 @@ def test_one_private_subnet_per_zone_inside_the_vpc(render):
     assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
 
 
-def test_default_security_group_has_no_rules(render):
-    default = render(network).one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs
+def test_default_security_group_has_no_rules(vpc):
+    default = vpc.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs
     assert default["ingress"] == [] and default["egress"] == []
 
 
-def test_every_service_is_reached_through_a_private_endpoint(render):
-    endpoints = render(network).of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+def test_every_service_is_reached_through_a_private_endpoint(vpc):
+    endpoints = vpc.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     by_service = {e.inputs["serviceName"]: e.inputs for e in endpoints}
     assert by_service[f"com.amazonaws.{REGION}.s3"]["vpcEndpointType"] == "Gateway"
     expected = {f"com.amazonaws.{REGION}.{s}" for s in INTERFACE_SERVICES} | {f"aws.sagemaker.{REGION}.{s}" for s in STUDIO_SERVICES}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from rendering import ACCOUNT, KEY_ARN, READERS, REGION, statements
 
 from components.registry import PULL_ACTIONS, READ_ACTIONS, ModelRegistry, ModelRegistryArgs
@@ -17,6 +18,11 @@ REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 def registry(**overrides) -> ModelRegistry:
     args = {"group_name": "mlops-churn", "description": "Churn", "region": REGION, "account_id": ACCOUNT, "kms_key_arn": KEY_ARN, **overrides}
     return ModelRegistry("mlops-churn", ModelRegistryArgs(**args))
+
+
+@pytest.fixture(scope="module")
+def unshared(render):
+    return render(registry)
 
 
 def test_group_policy_grants_only_the_reader_accounts_read_and_deploy(render):
@@ -38,27 +44,25 @@ def test_readers_pull_images_and_nothing_else(render):
     assert grant["Principal"] == {"AWS": [f"arn:aws:iam::{a}:root" for a in READERS]}
 
 
-def test_no_resource_policies_without_readers(render):
-    out = render(registry)
-    assert not out.of_type(GROUP_POLICY) and not out.of_type(REPOSITORY_POLICY)
+def test_no_resource_policies_without_readers(unshared):
+    assert not unshared.of_type(GROUP_POLICY) and not unshared.of_type(REPOSITORY_POLICY)
 
 
-def test_repository_is_immutable_scanned_and_encrypted(render):
-    repository = render(registry).one(REPOSITORY).inputs
+def test_repository_is_immutable_scanned_and_encrypted(unshared):
+    repository = unshared.one(REPOSITORY).inputs
     assert repository["imageTagMutability"] == "IMMUTABLE"
     assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repository["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": KEY_ARN}]
     assert repository["forceDelete"] is False
 
 
-def test_registry_is_protected_by_default(render):
-    out = render(registry)
-    assert all(r.protect and r.retain_on_delete for r in (out.one(GROUP), out.one(REPOSITORY)))
+def test_registry_is_protected_by_default(render, unshared):
+    assert all(r.protect and r.retain_on_delete for r in (unshared.one(GROUP), unshared.one(REPOSITORY)))
     assert not render(lambda: registry(protect=False)).one(GROUP).protect
 
 
-def test_lifecycle_keeps_release_images_and_drops_untagged_layers(render):
-    rules = json.loads(render(registry).one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
+def test_lifecycle_keeps_release_images_and_drops_untagged_layers(unshared):
+    rules = json.loads(unshared.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
     assert {r["selection"]["tagStatus"] for r in rules} == {"untagged", "tagged"}
     release = next(r for r in rules if r["selection"]["tagStatus"] == "tagged")
     assert release["selection"]["tagPrefixList"] == ["v"] and release["selection"]["countNumber"] >= 100
