@@ -130,31 +130,42 @@ class _Counter:
         self._progress(f"{stage}registering resources: {self._resources}")
 
 
-def run_plan(settings: Settings, resolver: ReferenceResolver, progress: Callable[[str], None] | None = None) -> PlanResult:
-    """Run the program for ``settings`` under the mock engine and collect its registrations.
+def run_program(
+    program: Callable[[], Any],
+    *,
+    stack: str,
+    account_id: str,
+    region: str,
+    stack_references: Callable[[str], dict[str, Any]] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[tuple[Registration, ...], dict[str, Any]]:
+    """Run ``program`` under the mock engine; return its registrations (sorted by URN) and outputs.
 
-    ``progress`` is told, as resources register, how many pipeline definitions are built and how
-    many resources are registered.
+    ``program`` registers resources and returns the values to resolve as outputs (or None).
+    The whole stack plan runs through here, and so can a single component in a test. ``progress``
+    is told, as resources register, how many pipeline definitions are built and how many
+    resources are registered.
     """
     mocks = PlanMocks(
-        account_id=settings.env.account_id or PLACEHOLDER_ACCOUNT,
-        region=settings.env.region,
-        stack_references=resolver.outputs,
+        account_id=account_id,
+        region=region,
+        stack_references=stack_references or _no_stack_references,
     )
     monitor = RecordingMonitor(mocks, _Counter(progress) if progress else None)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     runtime_settings.reset_options()
     pulumi.runtime.settings.set_root_resource(None)
-    set_mocks(mocks, project=PROJECT, stack=settings.stack, preview=False, monitor=monitor)
+    set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     outputs: dict[str, Any] = {}
 
-    async def program() -> None:
-        registered = build(settings)
-        outputs.update(await pulumi.Output.from_input(registered).future())
+    async def run() -> None:
+        registered = program()
+        if registered is not None:
+            outputs.update(await pulumi.Output.from_input(registered).future())
 
     try:
-        _sync_await(run_pulumi_func(program))
+        _sync_await(run_pulumi_func(run))
     finally:
         runtime_settings.reset_options()
         pulumi.runtime.settings.set_root_resource(None)
@@ -169,9 +180,26 @@ def run_plan(settings: Settings, resolver: ReferenceResolver, progress: Callable
             key=lambda r: r.urn,
         )
     )
+    return registrations, _normalise(outputs)
+
+
+def _no_stack_references(name: str) -> dict[str, Any]:
+    raise LookupError(f"no outputs for the stack reference {name!r}")
+
+
+def run_plan(settings: Settings, resolver: ReferenceResolver, progress: Callable[[str], None] | None = None) -> PlanResult:
+    """Run the program for ``settings`` under the mock engine and collect its registrations."""
+    registrations, outputs = run_program(
+        lambda: build(settings),
+        stack=settings.stack,
+        account_id=settings.env.account_id or PLACEHOLDER_ACCOUNT,
+        region=settings.env.region,
+        stack_references=resolver.outputs,
+        progress=progress,
+    )
     return PlanResult(
         stack=settings.stack,
         environment=settings.env.environment,
         registrations=registrations,
-        outputs=_normalise(outputs),
+        outputs=outputs,
     )
