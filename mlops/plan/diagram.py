@@ -40,6 +40,10 @@ _FLOWS = {
     ("mlops:storage:SecureBucket", "mlops:serving:ModelEndpoint"): (True, "captured requests"),
     ("mlops:storage:SecureBucket", "mlops:monitoring:ModelMonitor"): (True, "reports"),
     ("mlops:serving:ModelEndpoint", "mlops:monitoring:ModelMonitor"): (False, "captured traffic"),
+    # The monitoring pipeline reads the endpoint's captured traffic, the pinned version's baseline and
+    # the ground truth from the buckets, and writes its reports back.
+    ("mlops:serving:ModelEndpoint", "mlops:monitoring:MonitoringPipeline"): (False, "captured traffic"),
+    ("mlops:storage:SecureBucket", "mlops:monitoring:MonitoringPipeline"): (False, "data"),
     ("mlops:observability:DeadLetterQueue", "*"): (True, "failed events"),
     ("mlops:observability:AlertTopic", "*"): (True, "alerts"),
 }

@@ -1,4 +1,4 @@
-"""DriftForwarding and SharedEventBus: drift alarms reach the registry account, from named accounts only."""
+"""DriftForwarding and SharedEventBus: retraining alarms (drift, quality) reach the registry account, from named accounts only."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def forwarding() -> DriftForwarding:
     return DriftForwarding(
         "mlops-prod-drift-forwarding",
         DriftForwardingArgs(
-            alarm_name_pattern="mlops-prod-*-drift", target_bus_arn=REGISTRY_BUS, role_name="mlops-prod-drift-forwarding",
+            alarm_name_patterns=["mlops-prod-*-drift", "mlops-prod-*-quality"], target_bus_arn=REGISTRY_BUS, role_name="mlops-prod-drift-forwarding",
             account_id=ACCOUNT, dead_letter_arn=QUEUE_ARN,
         ),
     )
@@ -38,10 +38,13 @@ def test_role_may_only_put_events_on_the_registry_bus(out):
     assert grant["Action"] == ["events:PutEvents"] and grant["Resource"] == [REGISTRY_BUS]
 
 
-def test_rule_matches_this_environments_drift_alarms_entering_alarm(out):
+def test_rule_matches_this_environments_retraining_alarms_entering_alarm(out):
     pattern = json.loads(out.one("aws:cloudwatch/eventRule:EventRule").inputs["eventPattern"])
     assert pattern["source"] == ["aws.cloudwatch"]
-    assert pattern["detail"] == {"alarmName": [{"wildcard": "mlops-prod-*-drift"}], "state": {"value": ["ALARM"]}}
+    assert pattern["detail"] == {
+        "alarmName": [{"wildcard": "mlops-prod-*-drift"}, {"wildcard": "mlops-prod-*-quality"}],
+        "state": {"value": ["ALARM"]},
+    }
 
 
 def test_forwarded_events_are_retried_and_dead_lettered(out):

@@ -176,7 +176,8 @@ def test_diagram_has_every_model_and_the_flows_between_components(plans, stack):
     if stack == "dev":  # training and the registries are in dev
         assert "-->|registers versions|" in text and "-->|data|" in text and "-->|pinned version|" in text
     else:
-        assert "-->|captured requests|" in text and "-->|captured traffic|" in text and "-->|reports|" in text
+        assert "-->|captured requests|" in text and "-->|captured traffic|" in text
+        assert "n_SecureBucket_mlops_prod_capture -->|data| n_MonitoringPipeline_mlops_prod_churn_monitoring_pipeline" in text
     assert to_mermaid(build(plan)) == text  # deterministic
     assert to_dot(build(plan)).startswith(f'digraph "{stack}" {{')
 
