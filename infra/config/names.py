@@ -46,3 +46,12 @@ def drift_alarm_pattern(prefix: str, environment: str) -> str:
 def dashboard_name(resource_prefix: str) -> str:
     """The environment's overview dashboard."""
     return f"{resource_prefix}-overview"
+
+
+def team_dashboard_name(resource_prefix: str, team: str, page: int) -> str:
+    """Page ``page`` (from 1) of a team's dashboards: ``<prefix>-<team>-overview[-<page>]``.
+
+    Dashboard names take up to 255 characters of letters, digits, ``-`` and ``_``
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html).
+    """
+    return f"{resource_prefix}-{team}-overview" + (f"-{page}" if page > 1 else "")

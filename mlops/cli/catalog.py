@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from infra.config import ConfigError
 from infra.config.catalog import ModelSpec
 from infra.config.layout import model_file
-from infra.config.loader import load_migration, load_models, load_plan
+from infra.config.loader import load_migration, load_models, load_plan, model_stacks
 from infra.config.migration import PHASE_ENVIRONMENTS, MigrationPlan
 from infra.config.validation import validate
 from mlops.cli.common import (
@@ -133,15 +133,28 @@ def status(
     project: ProjectDir = None,
 ) -> None:
     """Where the migration stands: models × phase × environments, each gate and what blocks it."""
-    plan = _plan(project_dir(project))
+    folder = project_dir(project)
+    plan = _plan(folder)
+    try:
+        stacks = model_stacks(folder, plan)
+    except ConfigError as error:
+        fail_config(error)
     data = {
         "progress": plan.progress(),
         "audience": list(plan.audience()),
         "gates": [{"gate": g.name, "open": g.open, "detail": g.detail} for g in plan.gates()],
         "models": [
-            {"name": m.name, "wave": m.wave, "phase": m.phase, "environments": list(PHASE_ENVIRONMENTS[m.phase]), "owner": m.owner}
+            {
+                "name": m.name, "wave": m.wave, "phase": m.phase, "environments": list(PHASE_ENVIRONMENTS[m.phase]),
+                "owner": m.owner, "stacks": stacks[m.name],
+            }
             for m in plan.models
         ],
+        # Every stack the models live in, per environment (the environment stack first).
+        "stacks": {
+            environment: [environment, *sorted({s[environment] for s in stacks.values() if s.get(environment, environment) != environment})]
+            for environment in ("dev", "test", "prod")
+        },
     }
     if as_json:
         console.out(json.dumps(data, indent=2, sort_keys=True))
@@ -150,7 +163,12 @@ def status(
     for column in ("model", "wave", "phase", "dev", "test", "prod"):
         table.add_column(column)
     for m in data["models"]:
-        table.add_row(m["name"], m["wave"], m["phase"], *("[green]●[/green]" if e in m["environments"] else "[dim]-[/dim]" for e in ("dev", "test", "prod")))
+        # A model in a team stack shows the stack's name; in the environment's own stack, a dot.
+        cells = (
+            ("[dim]-[/dim]" if e not in m["stacks"] else "[green]●[/green]" if m["stacks"][e] == e else f"[green]{m['stacks'][e]}[/green]")
+            for e in ("dev", "test", "prod")
+        )
+        table.add_row(m["name"], m["wave"], m["phase"], *cells)
     console.print(table)
     gates = Table(title="Gates", show_edge=False)
     for column in ("gate", "state", "detail"):
