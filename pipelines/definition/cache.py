@@ -3,6 +3,12 @@
 A definition is a pure function of its ``PipelineSpec``, the definition builder's source, the
 step code and the SDK's version; the cache key hashes all of them, so any change builds anew.
 Building one takes the SDK seconds (and importing it many more); reading one takes microseconds.
+
+Cold, models of the same shape (every field but the model's name and quality threshold) share one
+build: the SDK builds the shape once with placeholders, and each model's definition is that text
+with its name and threshold filled in. The SDK only copies the name into paths, arguments and
+messages and the threshold into one parameter default, so the bytes are the ones a build of the
+model's own spec gives (tests/pipelines compares them).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -52,19 +59,56 @@ def cache_key(spec: PipelineSpec) -> str:
     return hashlib.sha256(f"{_fingerprint()}\n{fields}".encode()).hexdigest()
 
 
+#: Stands for the model's name in a shape's definition: lowercase letters only, like a model
+#: name, and long enough to occur nowhere else in a definition.
+NAME_PLACEHOLDER = "mlopsplaceholdermodelnamezq"
+#: Stands for the quality threshold: the definition holds it once, as the default of the
+#: QualityThreshold parameter, written as JSON writes a float.
+THRESHOLD_PLACEHOLDER = 0.123456789012345
+
+
+def shape_of(spec: PipelineSpec) -> PipelineSpec | None:
+    """``spec`` with the model's name replaced by ``NAME_PLACEHOLDER`` wherever it occurs in the
+    fields that carry it and the threshold by ``THRESHOLD_PLACEHOLDER``, or None when the
+    placeholders could not be told apart from the rest."""
+    fields = json.dumps(dataclasses.asdict(spec), sort_keys=True, default=list)
+    if NAME_PLACEHOLDER in fields or json.dumps(THRESHOLD_PLACEHOLDER) in fields or not spec.model_name:
+        return None
+    name = spec.model_name
+    return dataclasses.replace(
+        spec,
+        model_name=NAME_PLACEHOLDER,
+        raw_data_uri=spec.raw_data_uri.replace(name, NAME_PLACEHOLDER),
+        model_package_group_name=spec.model_package_group_name.replace(name, NAME_PLACEHOLDER),
+        threshold=THRESHOLD_PLACEHOLDER,
+    )
+
+
 def cached_definition(spec: PipelineSpec) -> str:
-    """``build_definition(spec)``, from memory or disk when it was built before."""
+    """``build_definition(spec)``, from memory or disk when it or its shape was built before."""
+    shape = shape_of(spec)
+    if shape is None:
+        return _kept(spec, lambda: build_definition(spec))
+
+    def fill() -> str:
+        template = _kept(shape, lambda: build_definition(shape))
+        threshold = json.dumps(float(spec.threshold))
+        return template.replace(NAME_PLACEHOLDER, spec.model_name).replace(json.dumps(THRESHOLD_PLACEHOLDER), threshold)
+
+    return _kept(spec, fill)
+
+
+def _kept(spec: PipelineSpec, build: Callable[[], str]) -> str:
+    """``spec``'s definition from memory or disk, else ``build()`` kept in both."""
     key = cache_key(spec)
-    if key in _MEMORY:
-        return _MEMORY[key]
-    path = cache_dir() / f"{key}.json"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        text = build_definition(spec)
-        _store(path, text)
-    _MEMORY[key] = text
-    return text
+    if key not in _MEMORY:
+        path = cache_dir() / f"{key}.json"
+        try:
+            _MEMORY[key] = path.read_text(encoding="utf-8")
+        except OSError:
+            _MEMORY[key] = build()
+            _store(path, _MEMORY[key])
+    return _MEMORY[key]
 
 
 def _store(path: Path, text: str) -> None:
