@@ -4,11 +4,11 @@ A definition is a pure function of its ``PipelineSpec``, the definition builder'
 step code and the SDK's version; the cache key hashes all of them, so any change builds anew.
 Building one takes the SDK seconds (and importing it many more); reading one takes microseconds.
 
-Cold, models of the same shape (every field but the model's name and quality threshold) share one
+Cold, models of the same shape (all but name, problem, algorithm, metric and threshold) share one
 build: the SDK builds the shape once with placeholders, and each model's definition is that text
-with its name and threshold filled in. The SDK only copies the name into paths, arguments and
-messages and the threshold into one parameter default, so the bytes are the ones a build of the
-model's own spec gives (tests/pipelines compares them).
+with its own values filled in. The SDK only copies those values into paths, arguments,
+hyperparameters and messages, and the threshold into one parameter default, so the bytes are the
+ones a build of the model's own spec gives (tests/pipelines compares them).
 """
 
 from __future__ import annotations
@@ -59,29 +59,41 @@ def cache_key(spec: PipelineSpec) -> str:
     return hashlib.sha256(f"{_fingerprint()}\n{fields}".encode()).hexdigest()
 
 
-#: Stands for the model's name in a shape's definition: lowercase letters only, like a model
-#: name, and long enough to occur nowhere else in a definition.
-NAME_PLACEHOLDER = "mlopsplaceholdermodelnamezq"
+#: Stand-ins for the text fields a shape leaves open: lowercase letters only, none inside another,
+#: long enough to occur nowhere else in a definition. The SDK copies these fields verbatim into
+#: paths, job arguments, hyperparameters, a JSON path and messages.
+TEXT_PLACEHOLDERS = {
+    "model_name": "mlopsplaceholdermodelnamezq",
+    "problem": "mlopsplaceholderproblemzq",
+    "algorithm": "mlopsplaceholderalgorithmzq",
+    "metric": "mlopsplaceholdermetriczq",
+}
+NAME_PLACEHOLDER = TEXT_PLACEHOLDERS["model_name"]
 #: Stands for the quality threshold: the definition holds it once, as the default of the
 #: QualityThreshold parameter, written as JSON writes a float.
 THRESHOLD_PLACEHOLDER = 0.123456789012345
 
 
 def shape_of(spec: PipelineSpec) -> PipelineSpec | None:
-    """``spec`` with the model's name replaced by ``NAME_PLACEHOLDER`` wherever it occurs in the
-    fields that carry it and the threshold by ``THRESHOLD_PLACEHOLDER``, or None when the
-    placeholders could not be told apart from the rest."""
+    """``spec`` with its name (wherever the fields carry it), problem, algorithm, metric and
+    threshold replaced by placeholders, or None when a placeholder could not be told apart from
+    the rest. What stays is what shapes the pipeline: direction, sizes, region, roles, network."""
     fields = json.dumps(dataclasses.asdict(spec), sort_keys=True, default=list)
-    if NAME_PLACEHOLDER in fields or json.dumps(THRESHOLD_PLACEHOLDER) in fields or not spec.model_name:
+    if any(p in fields for p in (*TEXT_PLACEHOLDERS.values(), json.dumps(THRESHOLD_PLACEHOLDER))) or not spec.model_name:
         return None
     name = spec.model_name
-    return dataclasses.replace(
+    shape = dataclasses.replace(
         spec,
         model_name=NAME_PLACEHOLDER,
         raw_data_uri=spec.raw_data_uri.replace(name, NAME_PLACEHOLDER),
         model_package_group_name=spec.model_package_group_name.replace(name, NAME_PLACEHOLDER),
         threshold=THRESHOLD_PLACEHOLDER,
     )
+    # A shape is built, never run: the spec's check of the problem/algorithm/metric choice has
+    # passed for the model itself, and the placeholders would not pass it.
+    for field in ("problem", "algorithm", "metric"):
+        object.__setattr__(shape, field, TEXT_PLACEHOLDERS[field])
+    return shape
 
 
 def cached_definition(spec: PipelineSpec) -> str:
@@ -91,9 +103,10 @@ def cached_definition(spec: PipelineSpec) -> str:
         return _kept(spec, lambda: build_definition(spec))
 
     def fill() -> str:
-        template = _kept(shape, lambda: build_definition(shape))
-        threshold = json.dumps(float(spec.threshold))
-        return template.replace(NAME_PLACEHOLDER, spec.model_name).replace(json.dumps(THRESHOLD_PLACEHOLDER), threshold)
+        text = _kept(shape, lambda: build_definition(shape))
+        for field, placeholder in TEXT_PLACEHOLDERS.items():
+            text = text.replace(placeholder, getattr(spec, field))
+        return text.replace(json.dumps(THRESHOLD_PLACEHOLDER), json.dumps(float(spec.threshold)))
 
     return _kept(spec, fill)
 

@@ -69,10 +69,12 @@ def test_the_key_covers_the_builder_source_and_sdk_versions(monkeypatch):
 
 
 def test_models_of_one_shape_share_one_build_and_get_their_own_bytes(builds):
-    name = "customer-lifetime-value-forecast"  # 32 characters, longer than churn
+    # Another name (32 characters, longer than churn), problem, algorithm, metric and threshold;
+    # the same direction (maximize), sizes, region, roles and network: the same shape.
+    name = "customer-lifetime-value-forecast"
     other = dataclasses.replace(
         classification_spec(), model_name=name, raw_data_uri=f"s3://mlops-dev-raw/models/{name}/", model_package_group_name=f"mlops-{name}",
-        threshold=0.65,
+        problem="regression", algorithm="ridge", metric="r2", threshold=0.65,
     )
     churn = definition_cache.cached_definition(classification_spec())
 
@@ -82,5 +84,5 @@ def test_models_of_one_shape_share_one_build_and_get_their_own_bytes(builds):
     # The same bytes as the SDK builds for each model's own spec.
     assert churn == build_definition(classification_spec())
     assert filled == build_definition(other)
-    assert name in filled and definition_cache.NAME_PLACEHOLDER not in filled
+    assert name in filled and not [p for p in definition_cache.TEXT_PLACEHOLDERS.values() if p in filled]
     assert json.loads(filled)["Parameters"][3] == {"Name": "QualityThreshold", "Type": "Float", "DefaultValue": 0.65}
