@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.dashboard import PlatformDashboard, PlatformDashboardArgs
+from components.dashboard import PlatformDashboard, PlatformDashboardArgs, page_models
 from components.eventing import (
     DriftForwarding,
     DriftForwardingArgs,
@@ -58,7 +58,12 @@ def build(settings: Settings) -> dict[str, pulumi.Input]:
     account_id: pulumi.Input[str] = env.account_id or aws.get_caller_identity_output(
         opts=pulumi.InvokeOptions(provider=provider)
     ).account_id
-    outputs = _build_personal(settings, account_id, opts) if settings.personal else _build_shared(settings, account_id, opts)
+    if settings.personal:
+        outputs = _build_personal(settings, account_id, opts)
+    elif settings.env.team is not None:
+        outputs = _build_team(settings, account_id, opts)
+    else:
+        outputs = _build_shared(settings, account_id, opts)
     for key, value in sorted(outputs.items()):
         pulumi.export(key, value)
     return outputs
@@ -88,8 +93,18 @@ def _build_shared(settings: Settings, account_id: pulumi.Input[str], opts: pulum
     if not env.registry.source_stack:
         registry_artifacts = foundation.buckets["artifacts"].name
     view = foundation.view()
-    models = _models(settings, migration.in_environment(env.environment), view, registry_artifacts, opts)
     _link_drift_events(settings, account_id, registry_account_id, foundation.dead_letters.arn, opts)
+    if env.layout == "team-stacks":
+        # Models live in the team stacks; the overview finds their pipelines by name, so adding a
+        # model changes nothing here.
+        _environment_dashboard(settings, view, opts)
+        return {
+            **foundation.outputs(),
+            "environment": env.environment,
+            "registryAccountId": registry_account_id,
+            "registryArtifactsBucket": registry_artifacts,
+        }
+    models = _models(settings, migration.in_environment(env.environment), view, registry_artifacts, opts)
     _dashboard(settings, view, models, migration.progress(), opts)
     return {
         **foundation.outputs(),
@@ -99,26 +114,34 @@ def _build_shared(settings: Settings, account_id: pulumi.Input[str], opts: pulum
     }
 
 
+def _build_team(settings: Settings, account_id: pulumi.Input[str], opts: pulumi.ResourceOptions) -> dict[str, pulumi.Input]:
+    """A team stack ``<environment>.<team>``: the team's models on the environment stack's foundation.
+
+    Logical and physical names are the environment layout's, so moving a model between the layouts
+    (``pulumi state move``) replaces nothing.
+    """
+    env = settings.env
+    foundation = pulumi.StackReference(env.foundation_stack)
+    prefix = names.environment_prefix(env.name_prefix, env.environment)
+    view = _referenced_view(foundation, account_id, prefix, foundation.require_output("registryAccountId"))
+    specs = [m for m in settings.plan.in_environment(env.environment) if m.owner == env.team]
+    models = _models(settings, specs, view, foundation.require_output("registryArtifactsBucket"), opts)
+    _team_dashboards(settings, view, models, opts)
+    return {
+        "environment": env.environment,
+        "team": env.team,
+        "foundationStack": env.foundation_stack,
+        "models": _model_outputs(settings, models),
+    }
+
+
 def _build_personal(settings: Settings, account_id: pulumi.Input[str], opts: pulumi.ResourceOptions) -> dict[str, pulumi.Input]:
     """A personal dev stack: the owner's pieces on top of the shared dev foundation."""
     env, personal = settings.env, settings.env.personal
     shared = pulumi.StackReference(personal.shared_stack)
-    field = lambda key, item: shared.require_output(key).apply(lambda value: value[item])  # noqa: E731
     prefix = names.stack_prefix(env.name_prefix, settings.stack)
     data_prefix = f"users/{settings.stack.removeprefix('dev-')}/"
-    view = FoundationView(
-        account_id=account_id,
-        kms_key_arn=shared.require_output("kmsKeyArn"),
-        bucket_names={role: field("buckets", role) for role in BUCKETS},
-        role_arns={role: field("roleArns", role) for role in ("sagemaker-execution", "pipeline", "pipeline-trigger")},
-        subnet_ids=shared.require_output("subnetIds"),
-        security_group_id=shared.require_output("workloadSecurityGroupId"),
-        alert_topic_arn=shared.require_output("alertTopicArn"),
-        resource_prefix=prefix,
-        registry_account_id=account_id,
-        dead_letter_arn=shared.require_output("deadLetterQueueArn"),
-        data_prefix=data_prefix,
-    )
+    view = _referenced_view(shared, account_id, prefix, account_id, data_prefix)
     workspace = PersonalWorkspace(
         prefix,
         PersonalWorkspaceArgs(
@@ -148,6 +171,30 @@ def _build_personal(settings: Settings, account_id: pulumi.Input[str], opts: pul
         "dataPrefix": pulumi.Output.concat("s3://", view.bucket_names["raw"], "/", data_prefix),
         "models": _model_outputs(settings, models),
     }
+
+
+def _referenced_view(
+    shared: pulumi.StackReference,
+    account_id: pulumi.Input[str],
+    prefix: str,
+    registry_account_id: pulumi.Input[str],
+    data_prefix: str = "",
+) -> FoundationView:
+    """The foundation of another stack (its outputs) as this stack's models see it."""
+    field = lambda key, item: shared.require_output(key).apply(lambda value: value[item])  # noqa: E731
+    return FoundationView(
+        account_id=account_id,
+        kms_key_arn=shared.require_output("kmsKeyArn"),
+        bucket_names={role: field("buckets", role) for role in BUCKETS},
+        role_arns={role: field("roleArns", role) for role in ("sagemaker-execution", "pipeline", "pipeline-trigger")},
+        subnet_ids=shared.require_output("subnetIds"),
+        security_group_id=shared.require_output("workloadSecurityGroupId"),
+        alert_topic_arn=shared.require_output("alertTopicArn"),
+        resource_prefix=prefix,
+        registry_account_id=registry_account_id,
+        dead_letter_arn=shared.require_output("deadLetterQueueArn"),
+        data_prefix=data_prefix,
+    )
 
 
 def _models(settings: Settings, specs, view: FoundationView, registry_artifacts: pulumi.Input[str], opts: pulumi.ResourceOptions) -> list[tuple]:
@@ -195,6 +242,45 @@ def _dashboard(settings: Settings, view: FoundationView, models: list[tuple], pr
         ),
         opts=opts,
     )
+
+
+def _environment_dashboard(settings: Settings, view: FoundationView, opts: pulumi.ResourceOptions) -> None:
+    """The environment stack's overview in the team-stacks layout: nothing in it names a model."""
+    env = settings.env
+    PlatformDashboard(
+        names.dashboard_name(view.resource_prefix),
+        PlatformDashboardArgs(
+            dashboard_name=names.dashboard_name(view.resource_prefix),
+            title=f"MLOps platform - {env.environment} ({settings.stack}): team stacks, one dashboard per team",
+            pipeline_names=[],
+            region=env.region,
+            widgets=[],
+            pipeline_search_prefix=f"{view.resource_prefix}-",
+        ),
+        opts=opts,
+    )
+
+
+def _team_dashboards(settings: Settings, view: FoundationView, models: list[tuple], opts: pulumi.ResourceOptions) -> None:
+    """The team's dashboards: its models in name order, paged within CloudWatch's quotas."""
+    env = settings.env
+    pages = page_models(
+        [(args.pipeline.pipeline_name if args.pipeline else None, component.monitor.widgets if component.monitor else []) for _, args, component in models]
+    )
+    for number, page in enumerate(pages, start=1):
+        name = names.team_dashboard_name(view.resource_prefix, env.team, number)
+        suffix = f" (page {number} of {len(pages)})" if len(pages) > 1 else ""
+        PlatformDashboard(
+            name,
+            PlatformDashboardArgs(
+                dashboard_name=name,
+                title=f"MLOps platform - {env.environment}, team {env.team}{suffix}",
+                pipeline_names=page.pipeline_names,
+                region=env.region,
+                widgets=page.widgets,
+            ),
+            opts=opts,
+        )
 
 
 def _link_drift_events(

@@ -30,6 +30,8 @@ from infra.config.rules import (
     PERSONAL_STACK_MAX,
     SHARED_STACKS,
     STACK_NAME,
+    TEAM_STACK,
+    team_stack_name,
 )
 from infra.config.stack import StackSettings
 from infra.config.validation import validate
@@ -61,9 +63,13 @@ def _stack_config(project_dir: Path, stack: str) -> tuple[str, dict]:
         raise ConfigError("(stack)", "stack", f"{stack!r} is not a valid stack name", "letters, digits, '-', '_', '.'")
     own = project_dir / stack_file(stack)
     personal = PERSONAL_STACK.match(stack)
+    team = TEAM_STACK.match(stack)
+    if team is not None:
+        # A team stack shares its environment's settings file; the stack name says the team.
+        own = project_dir / stack_file(team["environment"])
     if not own.is_file() and personal is None:
         known = ", ".join(stack_names(project_dir)) or "none"
-        raise ConfigError(stack_file(stack), "(file)", "file not found", f"stacks {known}, or dev-<owner>[-<slug>]")
+        raise ConfigError(stack_file(stack), "(file)", "file not found", f"stacks {known}, dev-<owner>[-<slug>], or <environment>.<team>")
     path = own if own.is_file() else project_dir / stack_file("dev")
     display = path.relative_to(project_dir).as_posix()
     document = read_mapping(path, display)
@@ -76,6 +82,10 @@ def _stack_config(project_dir: Path, stack: str) -> tuple[str, dict]:
     if personal and not own.is_file():
         config = dict(config)
         config["mlops:personal"] = {"owner": personal["owner"], **({"slug": personal["slug"]} if personal["slug"] else {})}
+    if "mlops:team" in config:
+        raise ConfigError(display, "mlops:team", "is set from the stack name, never in a file", "remove it; plan <environment>.<team>")
+    if team is not None:
+        config = {**config, "mlops:team": team["team"]}
     return display, config
 
 
@@ -161,6 +171,11 @@ def registry_name_prefix(project_dir: Path) -> str:
     return validate(StackSettings, config, display).name_prefix
 
 
+#: Catalog entries validated in this process, by file name and bytes: planning an environment and
+#: its team stacks loads the same catalog once per stack, and parsing YAML dominates that.
+_VALIDATED: dict[tuple[str, bytes], ModelSpec] = {}
+
+
 def load_models(project_dir: Path) -> tuple[ModelSpec, ...]:
     """Every catalog entry under ``stacks/models``, sorted by name."""
     folder = project_dir / MODELS_DIR
@@ -171,11 +186,52 @@ def load_models(project_dir: Path) -> tuple[ModelSpec, ...]:
             continue
         if path.suffix != ".yaml":
             raise ConfigError(display, "(file)", "catalog files must end in .yaml", "<name>.yaml")
-        spec = validate(ModelSpec, read_mapping(path, display), display)
+        try:
+            key: tuple[str, bytes] | None = (display, path.read_bytes())
+        except OSError:
+            key = None  # read_mapping reports it
+        spec = _VALIDATED.get(key) if key else None
+        if spec is None:
+            spec = validate(ModelSpec, read_mapping(path, display), display)
+            if key:
+                _VALIDATED[key] = spec
         if spec.name != path.stem:
             raise ConfigError(display, "name", f"{spec.name!r} does not match the file name {path.name!r}", path.stem)
         models.append(spec)
     return tuple(models)
+
+
+def teams_of(models: tuple[ModelSpec, ...]) -> tuple[str, ...]:
+    """The teams owning catalog models, sorted: the team stacks a team-stacks environment may have."""
+    return tuple(sorted({m.owner for m in models}))
+
+
+def team_stacks(settings: Settings) -> tuple[str, ...]:
+    """The team stacks of ``settings``' environment stack: one per team with a model in the
+    environment (none in the environment layout)."""
+    env = settings.env
+    if env.layout != "team-stacks" or env.team is not None or env.personal is not None:
+        return ()
+    return tuple(team_stack_name(env.environment, t) for t in teams_of(settings.plan.in_environment(env.environment)))
+
+
+def model_stacks(project_dir: Path, plan: MigrationPlan) -> dict[str, dict[str, str]]:
+    """Per model, the stack holding it in each environment it is in: the environment's own stack,
+    or its team's stack when the environment (its settings file) uses the team-stacks layout."""
+    layouts = {}
+    for environment in SHARED_STACKS:
+        if (project_dir / stack_file(environment)).is_file():
+            display, config = _stack_config(project_dir, environment)
+            layouts[environment] = validate(StackSettings, config, display).layout
+    present = {environment: {m.name for m in plan.in_environment(environment)} for environment in SHARED_STACKS}
+    return {
+        model.name: {
+            environment: team_stack_name(environment, model.owner) if layouts.get(environment) == "team-stacks" else environment
+            for environment in SHARED_STACKS
+            if model.name in present[environment]
+        }
+        for model in plan.models
+    }
 
 
 def load_migration(project_dir: Path) -> MigrationSettings:
@@ -189,6 +245,11 @@ def load_settings(project_dir: Path, stack: str) -> Settings:
     env = validate(StackSettings, config, display)
     _check_stack_name(display, stack, env)
     models = load_models(project_dir)
+    if env.team is not None and env.team not in teams_of(models):
+        raise ConfigError(
+            display, "(stack)", f"no catalog model is owned by team {env.team!r}",
+            ", ".join(team_stack_name(env.environment, t) for t in teams_of(models)) or "no teams",
+        )
     if env.personal is not None:
         known = {m.name for m in models}
         for i, name in enumerate(env.personal.models):

@@ -93,3 +93,12 @@ def _cut(base: str, suffix: str, service: str, shape: str, reserved: int) -> str
     if keep < 1:
         raise ValueError(f"{base}{suffix}: the suffix {suffix!r} leaves no room within {service} {shape}'s {limit} characters")
     return f"{base[:keep].rstrip('-')}-{digest}{suffix}"
+
+
+def team_dashboard_name(resource_prefix: str, team: str, page: int) -> str:
+    """Page ``page`` (from 1) of a team's dashboards: ``<prefix>-<team>-overview[-<page>]``.
+
+    Dashboard names take up to 255 characters of letters, digits, ``-`` and ``_``
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html).
+    """
+    return f"{resource_prefix}-{team}-overview" + (f"-{page}" if page > 1 else "")

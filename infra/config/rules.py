@@ -29,6 +29,11 @@ PERSONAL_STACK = re.compile(
 PERSONAL_STACK_MAX = 40
 #: The environments that own their own stack file and foundation.
 SHARED_STACKS = ("dev", "test", "prod")
+#: A team stack ``<environment>.<team>`` (``mlops:layout: team-stacks``). Pulumi stack names allow
+#: letters, digits, ``-``, ``_`` and ``.``; the period keeps team stacks apart from personal stacks
+#: (``dev-<owner>``: a team ``risk`` must not collide with the personal stack of owner ``risk``)
+#: and splits one way only, since neither part may contain one.
+TEAM_STACK = re.compile(r"^(?P<environment>dev|test|prod)\.(?P<team>" + TEAM_NAME[1:-1] + r")$")
 #: Any stack name Pulumi accepts.
 STACK_NAME = r"^[A-Za-z0-9_.-]{1,100}$"
 #: The prefix of every physical name (``<prefix>-<env>-...``).
@@ -48,6 +53,11 @@ TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 def is_model_name(name: str) -> bool:
     """Whether ``name`` is a valid catalog model name."""
     return len(name) <= MODEL_NAME_MAX and re.fullmatch(MODEL_NAME, name) is not None
+
+
+def team_stack_name(environment: str, team: str) -> str:
+    """The stack holding ``team``'s models in ``environment``."""
+    return f"{environment}.{team}"
 
 
 def personal_stack_parts(stack: str) -> tuple[str, str | None] | None:

@@ -23,11 +23,18 @@ from infra.config.rules import (
     PERSONAL_OWNER,
     PERSONAL_SLUG,
     PERSONAL_SLUG_MAX,
+    TEAM_NAME,
 )
 from infra.config.validation import ConfigModel, KeyedError
 from policy.rules import RULES
 
 Environment = Literal["dev", "test", "prod"]
+#: ``environment``: one stack per environment holds the foundation and every model.
+#: ``team-stacks``: the environment stack holds the foundation, the audience and the shared
+#: dashboard; each team's models live in the stack ``<environment>.<team>`` on top of it.
+Layout = Literal["environment", "team-stacks"]
+#: The project's stacks as a StackReference names them (``organization/<project>/<stack>``).
+STACK_REFERENCE_ORGANIZATION = "organization/mlops"
 
 #: CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -261,6 +268,14 @@ class StackSettings(ConfigModel):
         [], alias="mlops:policyWaivers", description="a list of {rule, resource, reason, owner, expires}"
     )
     personal: Personal | None = Field(None, alias="mlops:personal", description="owner, slug, models, expiresAt")
+    layout: Layout = Field(
+        "environment", alias="mlops:layout",
+        description="environment (one stack holds every model) or team-stacks (a stack <environment>.<team> per team)",
+    )
+    team: str | None = Field(
+        None, alias="mlops:team", pattern=TEAM_NAME,
+        description="set from the stack name <environment>.<team>, never in a file",
+    )
     personas: Personas = Field(
         Personas(), alias="mlops:personas", description="platformAdmin, dataScientist, modelApprover: principal ARN lists"
     )
@@ -306,4 +321,13 @@ class StackSettings(ConfigModel):
             raise KeyedError("mlops:registry.sourceStack", "dev owns the registry and reads no other stack", "unset in dev")
         if self.personal is not None and self.environment != "dev":
             raise KeyedError("mlops:personal", "personal stacks use the dev environment", "mlops:environment: dev")
+        if self.team is not None and self.layout != "team-stacks":
+            raise KeyedError("mlops:layout", f"team stack {self.environment}.{self.team} needs the team-stacks layout", "team-stacks")
+        if self.team is not None and self.personal is not None:
+            raise KeyedError("mlops:team", "a personal stack is not a team stack", "unset in personal stacks")
         return self
+
+    @property
+    def foundation_stack(self) -> str | None:
+        """The environment stack a team stack reads its foundation from, or None."""
+        return None if self.team is None else f"{STACK_REFERENCE_ORGANIZATION}/{self.environment}"

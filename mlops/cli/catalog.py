@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import io
 import json
-from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -15,7 +14,7 @@ from ruamel.yaml import YAML
 from infra.config import ConfigError
 from infra.config.catalog import ModelSpec
 from infra.config.layout import model_file
-from infra.config.loader import load_migration, load_models, load_plan
+from infra.config.loader import load_migration, load_models, load_plan, model_stacks
 from infra.config.migration import PHASE_ENVIRONMENTS, MigrationPlan
 from infra.config.validation import validate
 from mlops.cli.common import (
@@ -144,8 +143,8 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     project: ProjectDir = None,
 ) -> None:
-    """Where the migration stands: models × phase × environments, each gate, what blocks it and
-    the command or edit that unblocks it.
+    """Where the migration stands: models × phase × environments (and the stack each lives in), each
+    gate, what blocks it and the command or edit that unblocks it.
 
     Exit 0: shown; 2: a broken gate (refused, as the plan refuses it), or an invalid catalog file
     (the valid models are still shown, marked, and the problems follow on stderr).
@@ -164,15 +163,27 @@ def status(
             fail_config(error)  # a broken gate refuses, as the plan does
         problems += error.problems
     steps = next_steps(plan)
+    try:
+        stacks = model_stacks(folder, plan)
+    except ConfigError as error:
+        fail_config(error)
     data = {
         "progress": plan.progress(),
         "audience": list(plan.audience()),
         "gates": [{"gate": g.name, "open": g.open, "detail": g.detail, "next": steps[g.name]} for g in plan.gates()],
         "models": [
-            {"name": m.name, "wave": m.wave, "phase": m.phase, "environments": list(PHASE_ENVIRONMENTS[m.phase]), "owner": m.owner}
+            {
+                "name": m.name, "wave": m.wave, "phase": m.phase, "environments": list(PHASE_ENVIRONMENTS[m.phase]),
+                "owner": m.owner, "stacks": stacks[m.name],
+            }
             for m in plan.models
         ]
         + [{"name": name, "invalid": [p.render() for p in found]} for name, found in catalog.invalid],
+        # Every stack the models live in, per environment (the environment stack first).
+        "stacks": {
+            environment: [environment, *sorted({s[environment] for s in stacks.values() if s.get(environment, environment) != environment})]
+            for environment in ("dev", "test", "prod")
+        },
     }
     data["models"].sort(key=lambda m: m["name"])
     if as_json:
@@ -185,7 +196,12 @@ def status(
             if "invalid" in m:
                 table.add_row(m["name"], "[red]invalid: see below[/red]", "", "", "", "")
                 continue
-            table.add_row(m["name"], m["wave"], m["phase"], *("[green]●[/green]" if e in m["environments"] else "[dim]-[/dim]" for e in ("dev", "test", "prod")))
+            # A model in a team stack shows the stack's name; in the environment's own stack, a dot.
+            cells = (
+                ("[dim]-[/dim]" if e not in m["stacks"] else "[green]●[/green]" if m["stacks"][e] == e else f"[green]{m['stacks'][e]}[/green]")
+                for e in ("dev", "test", "prod")
+            )
+            table.add_row(m["name"], m["wave"], m["phase"], *cells)
         console.print(table)
         gates = Table(title="Gates", show_edge=False)
         for column in ("gate", "state", "detail", "next step"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from enum import Enum
 from pathlib import Path
@@ -11,18 +12,21 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
+from infra.config import ConfigError
+from infra.config.rules import SHARED_STACKS, TEAM_NAME, team_stack_name
 from mlops.cli.common import (
     ExitCode,
     ProjectDir,
     StackOption,
     console,
     fail,
+    fail_config,
     project_dir,
     write_atomically,
 )
 from mlops.cli.progress import STATUS
 from mlops.cli.review import base_plan, planned, print_diff, saved_base
-from mlops.plan import PlanResult
+from mlops.plan import PlanResult, plan_team_stacks
 from mlops.plan.diagram import build as build_diagram
 from mlops.plan.diagram import to_mermaid
 from mlops.plan.diff import diff_plans
@@ -42,7 +46,7 @@ class PlanFormat(str, Enum):
 
 
 def plan(
-    stack: str | None = typer.Argument(None, help="Stack to plan: dev, test, prod or dev-<owner>[-<slug>]."),
+    stack: str | None = typer.Argument(None, help="Stack to plan: dev, test, prod, dev-<owner>[-<slug>] or <environment>.<team>."),
     stack_option: StackOption = None,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
     output_format: PlanFormat = typer.Option(
@@ -55,6 +59,10 @@ def plan(
         None, "--diff", metavar="BASE", help="Show what changes against BASE: a saved plan (--out) or a git ref (planned from its tree)."
     ),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON plan to this file."),
+    team: str | None = typer.Option(None, "--team", help="Plan the team stack STACK.TEAM (mlops:layout team-stacks)."),
+    teams: bool = typer.Option(
+        False, "--teams", help="Plan STACK and every team stack of it: a table of resources, violations and deploy errors per team."
+    ),
     project: ProjectDir = None,
 ) -> None:
     """Plan STACK offline: every resource it would register, with no AWS account and no Pulumi CLI.
@@ -75,6 +83,13 @@ def plan(
     if diff_base is not None and output_format is PlanFormat.tfplan:
         fail("--format tfplan: a Terraform plan export has no diff (allowed with --diff: text, json, markdown, mermaid)", ExitCode.INVALID)
     folder = project_dir(project)
+    problems = _team_usage_problems(stack, team, teams, out, output_format, diff_base)
+    if problems:
+        fail("\n".join(problems), ExitCode.INVALID)
+    if teams:
+        _plan_teams(folder, stack, output_format is PlanFormat.json)
+    if team is not None:
+        stack = team_stack_name(stack, team)
     saved = saved_base(folder, diff_base, stack) if diff_base is not None else None
     result = planned(folder, stack)
     text = result.dumps()
@@ -111,6 +126,61 @@ def _nothing(head: dict) -> dict:
         "resources": [],
         "cost": {"monthlyUsd": 0.0, "groups": {}} if head.get("cost") else None,
     }
+
+
+def _team_usage_problems(
+    stack: str, team: str | None, teams: bool, out: Path | None, output_format: PlanFormat, diff_base: str | None
+) -> list[str]:
+    """Every misuse of --team / --teams, one line each."""
+    problems = []
+    if team is not None or teams:
+        if stack not in SHARED_STACKS:
+            problems.append(f"stack: {stack!r} has no team stacks (allowed: {', '.join(SHARED_STACKS)} with --team or --teams)")
+        if team is not None and teams:
+            problems.append("--team: plans one team stack, --teams all of them (allowed: one of the two)")
+        if team is not None and not re.fullmatch(TEAM_NAME, team):
+            problems.append(f"--team: {team[:70]!r} is not a team name (allowed: a catalog owner, lowercase letters, digits and hyphens)")
+    if teams and (out is not None or diff_base is not None or output_format not in (PlanFormat.text, PlanFormat.tree, PlanFormat.json)):
+        problems.append("--teams: prints a summary per team stack (allowed: text or json; plan one stack with --team to write, diff or export it)")
+    return problems
+
+
+def _plan_teams(folder: Path, environment: str, as_json: bool) -> None:
+    """Plan the environment stack and its team stacks; a row each; exit 1 when any is blocking."""
+    try:
+        results = plan_team_stacks(folder, environment)
+    except ConfigError as error:
+        fail_config(error)
+    rows = [
+        {
+            "stack": name,
+            "team": name.split(".", 1)[1] if "." in name else None,
+            "resources": sum(1 for r in result.registrations if r.custom),
+            "mandatoryViolations": sum(1 for v in result.violations if v.enforcement == "mandatory"),
+            "violations": len(result.violations),
+            "deployErrors": sum(1 for f in result.deploy_findings if f.severity == "error"),
+            "blocking": result.blocking,
+        }
+        for name, result in results.items()
+    ]
+    if as_json:
+        console.out(json.dumps({"environment": environment, "stacks": rows}, indent=2, sort_keys=True), highlight=False)
+    else:
+        table = Table(title=f"{environment}: environment stack and team stacks", show_edge=False)
+        table.add_column("team", no_wrap=True)
+        for column in ("resources", "violations", "mandatory", "deploy errors"):
+            table.add_column(column, justify="right")
+        table.add_column("")
+        for row in rows:
+            table.add_row(
+                row["team"] or f"({environment})", str(row["resources"]), str(row["violations"]),
+                str(row["mandatoryViolations"]), str(row["deployErrors"]),
+                "[red]blocking[/red]" if row["blocking"] else "[green]ok[/green]",
+            )
+        console.print(table)
+        largest = max(rows, key=lambda row: row["resources"])
+        console.print(f"[bold]{len(rows)} stacks[/bold], largest {largest['stack']} with {largest['resources']} resources")
+    raise typer.Exit(ExitCode.FAILED if any(row["blocking"] for row in rows) else ExitCode.OK)
 
 
 def render(result: PlanResult) -> None:

@@ -7,8 +7,11 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from infra.config import Settings, load_settings
+from infra.config import Settings, load_settings, team_stacks
 from infra.config.catalog import ModelSpec
+from infra.config.errors import ConfigError
+from infra.config.layout import stack_file
+
 # A module import: mlops.cost.estimate imports mlops.plan.diff, so either package may load first.
 from mlops.cost import estimate as cost_estimate
 from mlops.deploy.check import check_resources
@@ -21,6 +24,8 @@ from policy.engine import (
     Waiver,
     evaluate_resources,
 )
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 def plan_stack(
@@ -51,18 +56,42 @@ def plan_stack(
         outputs[reference] = plan_stack(project_dir, target, (*_seen, stack), planned=planned, progress=progress).outputs
     if report:
         report("registering resources")
-    result = _checked(run_plan(settings, ReferenceResolver(outputs), report), settings, report)
+    result = _checked(run_plan(settings, ReferenceResolver(outputs), report), settings, report, outputs)
     if planned is not None:
         planned[stack] = result
     return result
 
 
-def _checked(result: PlanResult, settings: Settings, report: Callable[[str], None] | None = None) -> PlanResult:
+def plan_team_stacks(project_dir: Path, environment: str, *, planned: dict[str, PlanResult] | None = None) -> dict[str, PlanResult]:
+    """Plan the environment stack ``environment`` and each of its team stacks, by stack name.
+
+    The environment stack is planned once and answers every team stack's StackReference. Raises
+    ``ConfigError`` when the environment's settings are invalid or it does not use team stacks.
+    """
+    planned = {} if planned is None else planned
+    settings = load_settings(project_dir, environment)
+    if settings.env.layout != "team-stacks":
+        raise ConfigError(
+            stack_file(environment), "mlops:layout", f"{environment} keeps every model in one stack (environment layout)",
+            "team-stacks, to plan team stacks",
+        )
+    results = {environment: plan_stack(project_dir, environment, planned=planned)}
+    for stack in team_stacks(settings):
+        results[stack] = plan_stack(project_dir, stack, planned=planned)
+    return results
+
+
+def _checked(
+    result: PlanResult,
+    settings: Settings,
+    report: Callable[[str], None] | None = None,
+    references: dict[str, dict] | None = None,
+) -> PlanResult:
     """``result`` with the policy pack's violations, the deploy check's findings and the cost."""
     document = result.to_json()
     if report:
         report("policy")
-    violations = tuple(check_policy(result, settings))
+    violations = tuple(check_policy(result, settings, references))
     if report:
         report("deploy checks")
     findings = check_resources(document["resources"])
@@ -77,12 +106,15 @@ def usage_by_model(models: Iterable[ModelSpec]) -> dict[str, cost_estimate.Usage
     return {m.name: dataclasses.replace(cost_estimate.UsageAssumptions(), **m.usage.model_dump()) for m in models}
 
 
-def check_policy(result: PlanResult, settings: Settings) -> list[Violation]:
+def check_policy(result: PlanResult, settings: Settings, references: dict[str, dict] | None = None) -> list[Violation]:
     """Evaluate every policy rule over the planned resources, with the stack's waivers.
 
     Waiver expiry is judged against today's date, the only input of a plan that is not a file;
-    stacks without waivers plan identically on every day.
+    stacks without waivers plan identically on every day. A StackReference shows the rules its
+    ``outputs`` (``references``, by stack name), as Pulumi's policy engine shows a read resource's
+    properties; the plan's JSON keeps only its inputs.
     """
+    references = references or {}
     waivers = [
         Waiver(rule=w.rule, resource=w.resource, reason=w.reason, owner=w.owner, expires=w.expires.isoformat())
         for w in settings.env.policy_waivers
@@ -92,7 +124,7 @@ def check_policy(result: PlanResult, settings: Settings) -> list[Violation]:
             urn=r.urn,
             type=r.type,
             name=r.name,
-            inputs=r.inputs,
+            inputs={**r.inputs, "outputs": references[r.inputs["name"]]} if r.type == STACK_REFERENCE and r.inputs.get("name") in references else r.inputs,
             parent=r.parent,
             options=ResourceOptions(
                 protect=r.protect,
@@ -106,4 +138,4 @@ def check_policy(result: PlanResult, settings: Settings) -> list[Violation]:
     return evaluate_resources(resources, settings.env.environment, waivers, today=date.today() if waivers else None)
 
 
-__all__ = ["PlanResult", "plan_stack"]
+__all__ = ["PlanResult", "plan_stack", "plan_team_stacks"]

@@ -1,6 +1,6 @@
 """What a StackReference returns in the offline plan: the referenced stack's own planned outputs.
 
-A test or prod plan references dev's registry. The referenced stacks are planned first, from
+A test or prod plan references dev's registry, a team stack its environment stack. The referenced stacks are planned first, from
 their own settings in the same project, so the plan sees exactly what dev would export.
 """
 
@@ -18,6 +18,8 @@ def referenced_stacks(settings: Settings) -> list[str]:
         references.append(settings.env.registry.source_stack)
     if settings.env.personal is not None:
         references.append(settings.env.personal.shared_stack)
+    if settings.env.foundation_stack is not None:
+        references.append(settings.env.foundation_stack)
     return references
 
 

@@ -4,6 +4,12 @@ A definition is a pure function of its spec (``PipelineSpec`` for training,
 ``MonitoringPipelineSpec`` for monitoring), the definition builder's source, the step code and the
 SDK's version; the cache key hashes all of them, so any change builds anew.
 Building one takes the SDK seconds (and importing it many more); reading one takes microseconds.
+
+Cold, models of the same shape (all but name, problem, algorithm, metric and threshold) share one
+build: the SDK builds the shape once with placeholders, and each model's definition is that text
+with its own values filled in. The SDK only copies those values into paths, arguments,
+hyperparameters and messages, and the threshold into one parameter default, so the bytes are the
+ones a build of the model's own spec gives (tests/pipelines compares them).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -58,19 +65,72 @@ def cache_key(spec: PipelineSpec | MonitoringPipelineSpec) -> str:
     return hashlib.sha256(f"{_fingerprint()}\n{type(spec).__name__}\n{fields}".encode()).hexdigest()
 
 
+#: Stand-ins for the text fields a shape leaves open: lowercase letters only, none inside another,
+#: long enough to occur nowhere else in a definition. The SDK copies these fields verbatim into
+#: paths, job arguments, hyperparameters, a JSON path and messages.
+TEXT_PLACEHOLDERS = {
+    "model_name": "mlopsplaceholdermodelnamezq",
+    "problem": "mlopsplaceholderproblemzq",
+    "algorithm": "mlopsplaceholderalgorithmzq",
+    "metric": "mlopsplaceholdermetriczq",
+}
+NAME_PLACEHOLDER = TEXT_PLACEHOLDERS["model_name"]
+#: Stands for the quality threshold: the definition holds it once, as the default of the
+#: QualityThreshold parameter, written as JSON writes a float.
+THRESHOLD_PLACEHOLDER = 0.123456789012345
+
+
+def shape_of(spec: PipelineSpec) -> PipelineSpec | None:
+    """``spec`` with its name (wherever the fields carry it), problem, algorithm, metric and
+    threshold replaced by placeholders, or None when a placeholder could not be told apart from
+    the rest. What stays is what shapes the pipeline: direction, sizes, region, roles, network."""
+    fields = json.dumps(dataclasses.asdict(spec), sort_keys=True, default=list)
+    if any(p in fields for p in (*TEXT_PLACEHOLDERS.values(), json.dumps(THRESHOLD_PLACEHOLDER))) or not spec.model_name:
+        return None
+    name = spec.model_name
+    shape = dataclasses.replace(
+        spec,
+        model_name=NAME_PLACEHOLDER,
+        raw_data_uri=spec.raw_data_uri.replace(name, NAME_PLACEHOLDER),
+        model_package_group_name=spec.model_package_group_name.replace(name, NAME_PLACEHOLDER),
+        threshold=THRESHOLD_PLACEHOLDER,
+    )
+    # A shape is built, never run: the spec's check of the problem/algorithm/metric choice has
+    # passed for the model itself, and the placeholders would not pass it.
+    for field in ("problem", "algorithm", "metric"):
+        object.__setattr__(shape, field, TEXT_PLACEHOLDERS[field])
+    return shape
+
+
 def cached_definition(spec: PipelineSpec | MonitoringPipelineSpec) -> str:
-    """The definition of ``spec`` (training or monitoring), from memory or disk when it was built before."""
+    """The definition of ``spec`` (training or monitoring), from memory or disk when it (or, for
+    training, its shape) was built before."""
+    if isinstance(spec, MonitoringPipelineSpec):
+        return _kept(spec, lambda: build_monitoring_definition(spec))
+    shape = shape_of(spec)
+    if shape is None:
+        return _kept(spec, lambda: build_definition(spec))
+
+    def fill() -> str:
+        text = _kept(shape, lambda: build_definition(shape))
+        for field, placeholder in TEXT_PLACEHOLDERS.items():
+            text = text.replace(placeholder, getattr(spec, field))
+        return text.replace(json.dumps(THRESHOLD_PLACEHOLDER), json.dumps(float(spec.threshold)))
+
+    return _kept(spec, fill)
+
+
+def _kept(spec: PipelineSpec | MonitoringPipelineSpec, build: Callable[[], str]) -> str:
+    """``spec``'s definition from memory or disk, else ``build()`` kept in both."""
     key = cache_key(spec)
-    if key in _MEMORY:
-        return _MEMORY[key]
-    path = cache_dir() / f"{key}.json"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        text = build_monitoring_definition(spec) if isinstance(spec, MonitoringPipelineSpec) else build_definition(spec)
-        _store(path, text)
-    _MEMORY[key] = text
-    return text
+    if key not in _MEMORY:
+        path = cache_dir() / f"{key}.json"
+        try:
+            _MEMORY[key] = path.read_text(encoding="utf-8")
+        except OSError:
+            _MEMORY[key] = build()
+            _store(path, _MEMORY[key])
+    return _MEMORY[key]
 
 
 def _store(path: Path, text: str) -> None:

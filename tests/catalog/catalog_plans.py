@@ -268,6 +268,20 @@ def _single_account(project: Path) -> None:
         edit_yaml(project / "stacks" / f"Pulumi.{stack}.yaml", other)
 
 
+def _team_stacks(project: Path) -> None:
+    """The scale-out story with every environment in the team-stacks layout."""
+    _scale_out_open(project)
+    for stack in ("dev", "test", "prod"):
+        edit_yaml(project / "stacks" / f"Pulumi.{stack}.yaml", lambda data: data["config"].__setitem__("mlops:layout", "team-stacks"))
+
+
+def _team_stacks_model_added(project: Path) -> None:
+    """``team-stacks``, then team payments-risk onboards ``pricing`` with ``mlops model add``."""
+    _team_stacks(project)
+    result = run_cli("model", "add", "pricing", "--owner", "payments-risk", "--project-dir", str(project))
+    assert result.exit_code == 0, result.output
+
+
 @dataclass
 class Variants:
     """The example project and its variants, built on first use; plans cached per (variant, stack)."""
@@ -277,6 +291,8 @@ class Variants:
     folders: dict[str, Path] = field(default_factory=dict)
     plans: dict[tuple[str, str], Plan] = field(default_factory=dict)
     model_add: ModelAdd | None = None
+    #: Per variant, its plans by stack: a referenced stack is planned once for all that read it.
+    results: dict[str, dict[str, PlanResult]] = field(default_factory=dict)
 
     def folder(self, variant: str) -> Path:
         """The project folder of ``variant`` ("example" is the real project, read only)."""
@@ -292,6 +308,10 @@ class Variants:
                 _single_account(project)
             elif variant == "model-monitor":
                 _model_monitor(project)
+            elif variant == "team-stacks":
+                _team_stacks(project)
+            elif variant == "team-stacks-model-added":
+                _team_stacks_model_added(project)
             elif variant == "pricing":
                 before = snapshot(project)
                 result = run_cli("model", "add", "pricing", "--owner", "revenue-science", "--project-dir", str(project))
@@ -306,7 +326,8 @@ class Variants:
         key = (variant, stack)
         if key not in self.plans:
             folder = self.folder(variant)
-            self.plans[key] = Plan.of(plan_stack(folder, stack), load_settings(folder, stack))
+            result = plan_stack(folder, stack, planned=self.results.setdefault(variant, {}))
+            self.plans[key] = Plan.of(result, load_settings(folder, stack))
         return self.plans[key]
 
 

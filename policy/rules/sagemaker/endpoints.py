@@ -24,6 +24,7 @@ from policy.rules.s3 import BUCKET
 
 ENDPOINT_CONFIGURATION = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SCALABLE_TARGET = "aws:appautoscaling/target:Target"
 
@@ -93,6 +94,13 @@ def data_capture(stack: Stack, context: Context) -> Iterator[tuple[Resource, str
     capture_names = {name for bucket in stack.of_type(BUCKET)
                      for name in (bucket.name, bucket.inputs.get("bucket"))
                      if isinstance(name, str) and "capture" in name}
+    # A team stack captures into its environment stack's bucket, read through a StackReference.
+    for reference in stack.of_type(STACK_REFERENCE):
+        outputs = reference.inputs.get("outputs")
+        if isinstance(outputs, Mapping) and outputs.get("environment") == context.environment:
+            buckets = outputs.get("buckets")
+            if isinstance(buckets, Mapping) and isinstance(buckets.get("capture"), str):
+                capture_names.add(buckets["capture"])
     for config in stack.of_type(ENDPOINT_CONFIGURATION):
         capture = config.inputs.get("dataCaptureConfig")
         if not isinstance(capture, Mapping) or capture.get("enableCapture") is False:
@@ -103,7 +111,7 @@ def data_capture(stack: Stack, context: Context) -> Iterator[tuple[Resource, str
         destination = capture.get("destinationS3Uri")
         if _s3_bucket_of(destination) not in capture_names:
             yield config, (f"destinationS3Uri {destination or '(unset)'} is not in a platform capture bucket "
-                           "(a bucket of this stack whose name contains 'capture')")
+                           "(a bucket of this stack whose name contains 'capture', or its environment stack's)")
 
 
 @resource_rule(
