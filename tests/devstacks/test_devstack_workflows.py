@@ -62,9 +62,17 @@ def test_main_deploys_dev_then_test_then_prod(infra):
         (pulumi,) = steps_using(jobs[job], "pulumi/actions")
         assert (pulumi["with"]["command"], pulumi["with"]["stack-name"]) == ("up", stack)
     assert "push" in jobs["deploy-dev"]["if"] and "refs/heads/main" in jobs["deploy-dev"]["if"]
-    assert set(jobs["deploy-dev"]["needs"]) == {"tests", "plan"}
-    assert jobs["deploy-test"]["needs"] == "deploy-dev"
-    assert jobs["deploy-prod"]["needs"] == "deploy-test"
+    assert set(jobs["deploy-dev"]["needs"]) == {"tests", "plan", "team-stacks", "plan-team"}
+    # Each environment's team stacks deploy after it, and the next environment after both.
+    for environment, previous in [("test", "dev"), ("prod", "test")]:
+        assert set(jobs[f"deploy-{environment}"]["needs"]) == {f"deploy-{previous}", f"deploy-{previous}-teams"}
+        assert f"needs.deploy-{previous}.result == 'success'" in jobs[f"deploy-{environment}"]["if"]
+        assert f"needs.deploy-{previous}-teams.result != 'failure'" in jobs[f"deploy-{environment}"]["if"]
+    for environment in ("dev", "test", "prod"):
+        teams = jobs[f"deploy-{environment}-teams"]
+        assert set(teams["needs"]) == {f"deploy-{environment}", "team-stacks"}
+        (pulumi,) = steps_using(teams, "pulumi/actions")
+        assert pulumi["with"]["stack-name"] == "${{ matrix.stack }}"
 
 
 def test_prod_waits_for_approval_in_the_production_environment(infra):
