@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipelines import definition
 from pipelines.definition import PipelineSpec, build_definition
+from pipelines.definition.batch_scoring import BatchScoringSpec, build_batch_definition
 
 _MEMORY: dict[str, str] = {}
 SDK_DISTRIBUTIONS = ("sagemaker", "sagemaker-core", "sagemaker-mlops")
@@ -46,14 +47,17 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(spec: PipelineSpec) -> str:
+def cache_key(spec: PipelineSpec | BatchScoringSpec) -> str:
     """The key of ``spec``'s definition."""
     fields = json.dumps(dataclasses.asdict(spec), sort_keys=True, default=list)
+    if isinstance(spec, BatchScoringSpec):
+        fields = f"batch-scoring\n{fields}"
     return hashlib.sha256(f"{_fingerprint()}\n{fields}".encode()).hexdigest()
 
 
-def cached_definition(spec: PipelineSpec) -> str:
-    """``build_definition(spec)``, from memory or disk when it was built before."""
+def cached_definition(spec: PipelineSpec | BatchScoringSpec) -> str:
+    """The definition of ``spec`` (a training or batch scoring pipeline), from memory or disk
+    when it was built before."""
     key = cache_key(spec)
     if key in _MEMORY:
         return _MEMORY[key]
@@ -61,7 +65,7 @@ def cached_definition(spec: PipelineSpec) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
-        text = build_definition(spec)
+        text = build_batch_definition(spec) if isinstance(spec, BatchScoringSpec) else build_definition(spec)
         _store(path, text)
     _MEMORY[key] = text
     return text
