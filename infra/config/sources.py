@@ -29,8 +29,11 @@ if TYPE_CHECKING:
     from infra.config.catalog import ModelSpec
 
 SourceType = Literal["builtin", "code", "image"]
+SOURCE_TYPES: tuple[str, ...] = ("builtin", "code", "image")
 Framework = Literal["sklearn", "xgboost", "pytorch", "tensorflow", "huggingface"]
 FRAMEWORKS: tuple[str, ...] = ("sklearn", "xgboost", "pytorch", "tensorflow", "huggingface")
+#: Versions ``mlops model add`` proposes; the others need an explicit choice.
+DEFAULT_FRAMEWORK_VERSIONS = {"sklearn": "1.4-2", "xgboost": "1.7-1"}
 ServingMode = Literal["endpoint", "batch", "async"]
 SERVING_MODES: tuple[str, ...] = ("endpoint", "batch", "async")
 
