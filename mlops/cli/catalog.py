@@ -188,7 +188,8 @@ def list_models(
     rows = [
         {
             "name": m.name, "owner": m.owner, "wave": m.wave, "phase": m.phase, "problem": m.problem,
-            "algorithm": m.algorithm, "target": m.serving.target,
+            "algorithm": m.algorithm, "training": m.method, "source": m.training.source.type,
+            "target": m.serving.target, "serving": m.serving.mode,
             "versions": {e: m.versions.pinned(e) for e in ("dev", "test", "prod") if m.versions.pinned(e)},
         }
         for m in plan.models
@@ -197,11 +198,11 @@ def list_models(
         console.out(json.dumps(rows, indent=2, sort_keys=True))
         return
     table = Table(title="Model catalog", show_edge=False)
-    for column in ("model", "owner", "wave", "phase", "algorithm", "dev", "test", "prod"):
+    for column in ("model", "owner", "wave", "phase", "training", "serving", "dev", "test", "prod"):
         table.add_column(column)
     for r in rows:
         pins = [r["versions"].get(e, "-").rsplit("/", 1)[-1] if e in r["versions"] else "-" for e in ("dev", "test", "prod")]
-        table.add_row(r["name"], r["owner"], r["wave"], r["phase"], f"{r['algorithm']} ({r['problem']})", *pins)
+        table.add_row(r["name"], r["owner"], r["wave"], r["phase"], f"{r['training']} ({r['problem']})", r["serving"], *pins)
     console.print(table)
 
 
@@ -217,7 +218,10 @@ def status(
         "audience": list(plan.audience()),
         "gates": [{"gate": g.name, "open": g.open, "detail": g.detail} for g in plan.gates()],
         "models": [
-            {"name": m.name, "wave": m.wave, "phase": m.phase, "environments": list(PHASE_ENVIRONMENTS[m.phase]), "owner": m.owner}
+            {
+                "name": m.name, "wave": m.wave, "phase": m.phase, "environments": list(PHASE_ENVIRONMENTS[m.phase]), "owner": m.owner,
+                "source": m.training.source.type, "serving": m.serving.mode,
+            }
             for m in plan.models
         ],
     }
@@ -225,10 +229,10 @@ def status(
         console.out(json.dumps(data, indent=2, sort_keys=True))
         return
     table = Table(title="Models by environment", show_edge=False)
-    for column in ("model", "wave", "phase", "dev", "test", "prod"):
+    for column in ("model", "wave", "phase", "source", "serving", "dev", "test", "prod"):
         table.add_column(column)
     for m in data["models"]:
-        table.add_row(m["name"], m["wave"], m["phase"], *("[green]●[/green]" if e in m["environments"] else "[dim]-[/dim]" for e in ("dev", "test", "prod")))
+        table.add_row(m["name"], m["wave"], m["phase"], m["source"], m["serving"], *("[green]●[/green]" if e in m["environments"] else "[dim]-[/dim]" for e in ("dev", "test", "prod")))
     console.print(table)
     gates = Table(title="Gates", show_edge=False)
     for column in ("gate", "state", "detail"):

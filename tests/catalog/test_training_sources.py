@@ -110,3 +110,18 @@ def test_code_source_ships_the_model_folder_as_its_bundle(plan_of, project_dir: 
     assert bundle["serverSideEncryption"] == "aws:kms" and bundle["kmsKeyId"]
     assert base64.b64decode(contract["contentBase64"]) == (project_dir / "pipelines" / "steps" / "byo_contract.py").read_bytes()
     assert "mlops-dev-churn-training-code-model-code" not in objects
+
+
+def test_migration_status_and_model_list_show_source_and_serving_mode(project_dir: Path):
+    import json
+
+    status = json.loads(run_cli("migration", "status", "--json", "--project-dir", str(project_dir)).stdout)
+    listed = json.loads(run_cli("model", "list", "--json", "--project-dir", str(project_dir)).stdout)
+
+    by_name = {m["name"]: (m["source"], m["serving"]) for m in status["models"]}
+    assert by_name["lead-scoring"] == ("code", "endpoint")
+    assert by_name["customer-ltv"] == ("builtin", "batch")
+    assert by_name["churn"] == ("builtin", "endpoint")
+    rows = {r["name"]: r for r in listed}
+    assert rows["lead-scoring"]["training"] == "own xgboost 1.7-1 code" and rows["lead-scoring"]["algorithm"] is None
+    assert rows["customer-ltv"]["serving"] == "batch"
