@@ -160,19 +160,17 @@ class ResolvedCode:
 
 @functools.cache
 def framework_images(source: TrainingSource, region: str, training_instance: str, serving_instance: str) -> tuple[str, str]:
-    """The framework's training and inference images for ``source`` (offline SDK lookup).
+    """The framework's training and inference images for ``source`` (offline SDK lookup, cached).
 
     Raises:
         ValueError: the SDK knows no such image for the region and instance type.
     """
-    from pipelines.definition import framework_image, offline_sdk
+    from pipelines.definition.cache import cached_framework_images
 
-    choice = (source.framework, source.framework_version)
-    with offline_sdk(region):
-        return tuple(
-            framework_image(*choice, region, instance, scope, source.python_version, source.base_framework_version)
-            for instance, scope in ((training_instance, "training"), (serving_instance, "inference"))
-        )
+    return cached_framework_images(
+        source.framework, source.framework_version, source.python_version, source.base_framework_version,
+        region, training_instance, serving_instance,
+    )
 
 
 def load_code_sources(

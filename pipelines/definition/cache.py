@@ -81,3 +81,37 @@ def _store(path: Path, text: str) -> None:
         os.replace(temp, path)
     except OSError:
         pass
+
+
+def cached_framework_images(
+    framework: str,
+    version: str,
+    python_version: str,
+    base_framework_version: str | None,
+    region: str,
+    training_instance: str,
+    serving_instance: str,
+) -> tuple[str, str]:
+    """The framework's training and inference images (``framework_image``), from disk when the
+    same SDK looked them up before: a plan whose definitions are cached then never imports the SDK.
+
+    Raises:
+        ValueError: the SDK knows no such image (never cached).
+    """
+    from pipelines.definition import framework_image, offline_sdk
+
+    choice = [framework, version, python_version, base_framework_version, region, training_instance, serving_instance]
+    key = hashlib.sha256(f"{_fingerprint()}\nimages\n{json.dumps(choice)}".encode()).hexdigest()
+    path = cache_dir() / f"{key}.images.json"
+    try:
+        training, serving = json.loads(path.read_text(encoding="utf-8"))
+        return training, serving
+    except (OSError, ValueError):
+        pass
+    with offline_sdk(region):
+        images = tuple(
+            framework_image(framework, version, region, instance, scope, python_version, base_framework_version)
+            for instance, scope in ((training_instance, "training"), (serving_instance, "inference"))
+        )
+    _store(path, json.dumps(images))
+    return images
