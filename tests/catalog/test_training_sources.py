@@ -125,3 +125,24 @@ def test_migration_status_and_model_list_show_source_and_serving_mode(project_di
     rows = {r["name"]: r for r in listed}
     assert rows["lead-scoring"]["training"] == "own xgboost 1.7-1 code" and rows["lead-scoring"]["algorithm"] is None
     assert rows["customer-ltv"]["serving"] == "batch"
+
+
+def test_image_source_flows_from_the_models_repository_into_training_and_registration(project_copy: Path):
+    import json
+
+    from catalog_plans import PIPELINE, Plan
+
+    from infra.config import load_settings
+    from mlops.plan import plan_stack
+
+    edit_model(project_copy, "lead-scoring", lambda data: data["training"].__setitem__("source", {"type": "image", "digest": DIGEST}))
+    plan = Plan.of(plan_stack(project_copy, "dev"), load_settings(project_copy, "dev"))
+    (pipeline,) = plan.of_type(PIPELINE, plan.model_resources("lead-scoring"))
+    steps = {s["Name"]: s for s in json.loads(pipeline["inputs"]["pipelineDefinition"])["Steps"]}
+    register = {s["Name"]: s for s in steps["CheckQuality"]["Arguments"]["IfSteps"]}["RegisterModel"]
+    image = f"111122223333.dkr.ecr.eu-west-1.amazonaws.com/mlops-lead-scoring@{DIGEST}"
+
+    assert steps["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"] == image
+    assert steps["EvaluateInImage"]["Arguments"]["AppSpecification"]["ImageUri"] == image
+    assert register["Arguments"]["InferenceSpecification"]["Containers"][0]["Image"] == image
+    assert plan.doc["deploy"]["findings"] == [] and plan.doc["policy"]["violations"] == []
