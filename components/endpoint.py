@@ -40,6 +40,29 @@ class VariantSpec:
 
 
 @dataclass(frozen=True)
+class AsyncInferenceSpec:
+    """An asynchronous endpoint: results in S3, notices on SNS, instances scaling to zero.
+
+    Attributes:
+        output_uri: s3:// prefix in a platform bucket for results (encrypted with the CMK).
+        failure_uri: s3:// prefix for failed requests' errors.
+        max_concurrent_invocations: Requests an instance works on at once.
+        target_backlog_per_instance: Queued requests per instance the scaling policy aims at.
+        scale_in_cooldown_seconds: Wait after scaling in.
+        scale_out_cooldown_seconds: Wait after scaling out.
+        min_instances: Scale-in floor: 0 scales to zero; prod keeps its zones (>= 2).
+    """
+
+    output_uri: pulumi.Input[str]
+    failure_uri: pulumi.Input[str]
+    max_concurrent_invocations: int
+    target_backlog_per_instance: int
+    scale_in_cooldown_seconds: int
+    scale_out_cooldown_seconds: int
+    min_instances: int = 0
+
+
+@dataclass(frozen=True)
 class ModelEndpointArgs:
     """Inputs of a ``ModelEndpoint``.
 
@@ -69,6 +92,7 @@ class ModelEndpointArgs:
         latency_p99_ms: Latency alarm threshold.
         error_rate_percent: 5xx alarm threshold.
         alarm_topic_arn: Where alarm notifications go.
+        async_inference: Serve asynchronously (on instances), or None.
     """
 
     endpoint_name: str
@@ -97,6 +121,18 @@ class ModelEndpointArgs:
     error_rate_percent: float
     alarm_topic_arn: pulumi.Input[str]
     tags: dict[str, str] = field(default_factory=dict)
+    async_inference: AsyncInferenceSpec | None = None
+
+    def __post_init__(self) -> None:
+        """Reject an async endpoint AWS would refuse: serverless, or with a shadow variant."""
+        if self.async_inference is None:
+            return
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html (feature exclusions)
+        if self.mode != "realtime":
+            raise ValueError(f"{self.endpoint_name}: an asynchronous endpoint runs on instances, not {self.mode}")
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests.html: real-time endpoints only.
+        if self.challenger is not None and self.challenger_mode == "shadow":
+            raise ValueError(f"{self.endpoint_name}: shadow variants need a real-time endpoint, not an asynchronous one")
 
 
 class ModelEndpoint(pulumi.ComponentResource):
@@ -154,6 +190,8 @@ class ModelEndpoint(pulumi.ComponentResource):
                 "capture_options": [{"capture_mode": "Input"}, {"capture_mode": "Output"}],
                 "capture_content_type_header": {"csv_content_types": ["text/csv"], "json_content_types": ["application/json"]},
             }
+        if a.async_inference is not None:
+            config_args["async_inference_config"] = self._async_config(name, a, a.async_inference)
         config = aws.sagemaker.EndpointConfiguration(
             fitted(name, "-config", "sagemaker", "EndpointConfigName"), opts=child, **config_args
         )
@@ -187,7 +225,9 @@ class ModelEndpoint(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self._alarms[n] for n in self.alarm_names] if self.alarm_names else None),
             **endpoint_args,
         )
-        if a.autoscaling and a.mode == "realtime":
+        if a.async_inference is not None:
+            self._scale_to_zero(name, a, a.async_inference)
+        elif a.autoscaling and a.mode == "realtime":
             # Only the champion scales; a challenger is a fixed-size experiment.
             v = a.champion
             target = aws.appautoscaling.Target(
@@ -215,6 +255,101 @@ class ModelEndpoint(pulumi.ComponentResource):
                 opts=child,
             )
         self.register_outputs({"endpoint_name": self.endpoint.name})
+
+    def _async_config(self, name: str, a: ModelEndpointArgs, spec: AsyncInferenceSpec) -> dict:
+        """Encrypted S3 output, a success and an error topic (CMK-encrypted), and the per-instance
+        concurrency (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AsyncInferenceConfig.html)."""
+        topics = {
+            kind: aws.sns.Topic(f"{name}-async-{kind}", name=f"{a.endpoint_name}-async-{kind}", kms_master_key_id=a.kms_key_arn, opts=pulumi.ResourceOptions(parent=self))
+            for kind in ("success", "error")
+        }
+        # The endpoint publishes with its model's execution role.
+        aws.iam.RolePolicy(
+            f"{name}-async-notify",
+            role=pulumi.Output.from_input(a.execution_role_arn).apply(lambda arn: arn.rsplit("/", 1)[-1]),
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Sid": "PublishAsyncResults", "Effect": "Allow", "Action": "sns:Publish", "Resource": [topics["success"].arn, topics["error"].arn]}],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return {
+            "output_config": {
+                "s3_output_path": spec.output_uri,
+                "s3_failure_path": spec.failure_uri,
+                "kms_key_id": a.kms_key_arn,
+                "notification_config": {
+                    "success_topic": topics["success"].arn,
+                    "error_topic": topics["error"].arn,
+                    "include_inference_response_ins": ["SUCCESS_NOTIFICATION_TOPIC", "ERROR_NOTIFICATION_TOPIC"],
+                },
+            },
+            "client_config": {"max_concurrent_invocations_per_instance": spec.max_concurrent_invocations},
+        }
+
+    def _scale_to_zero(self, name: str, a: ModelEndpointArgs, spec: AsyncInferenceSpec) -> None:
+        """Track the backlog per instance down to ``min_instances``, and scale out from zero as soon as
+        requests queue (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html)."""
+        v = a.champion
+        child = pulumi.ResourceOptions(parent=self)
+        target = aws.appautoscaling.Target(
+            f"{name}-{v.role}-scaling",
+            service_namespace="sagemaker",
+            resource_id=pulumi.Output.concat("endpoint/", self.endpoint.name, f"/variant/{v.role}"),
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            min_capacity=spec.min_instances,
+            max_capacity=a.max_instances,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint]),
+        )
+        scaling = {"service_namespace": target.service_namespace, "resource_id": target.resource_id, "scalable_dimension": target.scalable_dimension}
+        aws.appautoscaling.Policy(
+            f"{name}-{v.role}-backlog",
+            policy_type="TargetTrackingScaling",
+            target_tracking_scaling_policy_configuration={
+                "target_value": spec.target_backlog_per_instance,
+                "customized_metric_specification": {
+                    "metric_name": "ApproximateBacklogSizePerInstance",
+                    "namespace": "AWS/SageMaker",
+                    "dimensions": [{"name": "EndpointName", "value": a.endpoint_name}],
+                    "statistic": "Average",
+                },
+                "scale_in_cooldown": spec.scale_in_cooldown_seconds,
+                "scale_out_cooldown": spec.scale_out_cooldown_seconds,
+            },
+            opts=child,
+            **scaling,
+        )
+        from_zero = aws.appautoscaling.Policy(
+            f"{name}-{v.role}-from-zero",
+            policy_type="StepScaling",
+            step_scaling_policy_configuration={
+                "adjustment_type": "ChangeInCapacity",
+                "metric_aggregation_type": "Average",
+                "cooldown": spec.scale_out_cooldown_seconds,
+                "step_adjustments": [{"metric_interval_lower_bound": 0, "scaling_adjustment": 1}],
+            },
+            opts=child,
+            **scaling,
+        )
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-alarm-backlog-without-capacity",
+            name=f"{a.endpoint_name}-backlog-without-capacity",
+            alarm_description=f"Requests queue on {a.endpoint_name} while it has no instance: scale out from zero",
+            namespace="AWS/SageMaker",
+            metric_name="HasBacklogWithoutCapacity",
+            dimensions={"EndpointName": a.endpoint_name},
+            statistic="Average",
+            period=60,
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            threshold=1,
+            treat_missing_data="missing",
+            alarm_actions=[from_zero.arn],
+            opts=child,
+        )
 
     def _alarm(self, name: str, a: ModelEndpointArgs, kind: str) -> str:
         """Create the ``kind`` alarm ("5xx" or "latency") on the champion variant; return its name."""

@@ -210,7 +210,9 @@ class AccessPolicies(pulumi.ComponentResource):
                 statement(
                     "RunPipelineSteps",
                     ["sagemaker:AddTags", "sagemaker:CreateModel", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob", "sagemaker:DescribeProcessingJob",
-                     "sagemaker:DescribeTrainingJob", "sagemaker:StopProcessingJob", "sagemaker:StopTrainingJob"],
+                     "sagemaker:DescribeTrainingJob", "sagemaker:StopProcessingJob", "sagemaker:StopTrainingJob",
+                     # Batch scoring pipelines run transform jobs.
+                     "sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"],
                     jobs,
                 ),
                 statement("RegisterModelVersions", ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], [registry_groups, registry_packages]),

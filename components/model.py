@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.batch_scoring import BatchScoring, BatchScoringArgs
 from components.endpoint import ModelEndpoint, ModelEndpointArgs
 from components.kubernetes_serving import KubernetesServing, KubernetesServingArgs
 from components.model_card import GovernanceCard, ModelCardArgs
@@ -24,6 +25,7 @@ class ModelComponentArgs:
         pipeline: Training pipeline and its triggers (dev).
         endpoint: SageMaker endpoint (once a version is pinned for the environment).
         kubernetes: Kubernetes workload instead, for models whose target is kubernetes.
+        batch: Scheduled batch scoring instead of an endpoint, for batch-served models.
         monitor: Data-quality monitoring and alarms (where the environment monitors).
         card: The model card.
     """
@@ -35,6 +37,7 @@ class ModelComponentArgs:
     card: ModelCardArgs
     kubernetes: KubernetesServingArgs | None = None
     monitoring: MonitoringPipelineArgs | None = None
+    batch: BatchScoringArgs | None = None
 
 
 class ModelComponent(pulumi.ComponentResource):
@@ -47,6 +50,7 @@ class ModelComponent(pulumi.ComponentResource):
     monitoring: MonitoringPipeline | None
     kubernetes: KubernetesServing | None
     widgets: list[dict]
+    batch: BatchScoring | None
 
     def __init__(self, name: str, args: ModelComponentArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("mlops:model:ModelComponent", name, None, opts)
@@ -57,6 +61,7 @@ class ModelComponent(pulumi.ComponentResource):
         self.pipeline = TrainingPipeline(f"{name}-training", args.pipeline, opts=pipeline_opts) if args.pipeline else None
         self.endpoint = ModelEndpoint(f"{name}-serving", args.endpoint, opts=child) if args.endpoint else None
         self.kubernetes = KubernetesServing(f"{name}-kubernetes", args.kubernetes, opts=child) if args.kubernetes else None
+        self.batch = BatchScoring(f"{name}-batch", args.batch, opts=child) if args.batch else None
         monitor_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint] if self.endpoint else None)
         self.monitor = ModelMonitor(f"{name}-monitoring", args.monitor, opts=monitor_opts) if args.monitor else None
         self.monitoring = MonitoringPipeline(f"{name}-monitoring-pipeline", args.monitoring, opts=monitor_opts) if args.monitoring else None
@@ -70,4 +75,6 @@ class ModelComponent(pulumi.ComponentResource):
             outputs["endpoint_name"] = self.endpoint.endpoint.name
         if self.pipeline:
             outputs["pipeline_arn"] = self.pipeline.arn
+        if self.batch:
+            outputs["batch_pipeline_arn"] = self.batch.pipeline.arn
         self.register_outputs(outputs)

@@ -26,6 +26,7 @@ class ResolvedPipelineInputs:
         code_uris: ``s3://`` URI of each uploaded step code object, keyed by its name.
         subnet_ids: Private subnets for the jobs.
         security_group_ids: Security groups for the jobs.
+        container_image: The model's own image (an image training source), else None.
     """
 
     role_arn: str
@@ -35,6 +36,7 @@ class ResolvedPipelineInputs:
     code_uris: Mapping[str, str]
     subnet_ids: tuple[str, ...]
     security_group_ids: tuple[str, ...]
+    container_image: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class TrainingPipelineArgs:
         retrain_on_new_data: Start on new objects under ``raw_prefix``.
         drift_alarm_names: Alarms whose ALARM state starts a retraining run (empty: none).
         dead_letter_arn: Queue for trigger events that could not start the pipeline.
+        container_image: The model's own image in its ECR repository (image source), else None.
     """
 
     pipeline_name: str
@@ -76,6 +79,7 @@ class TrainingPipelineArgs:
     retrain_on_new_data: bool = True
     drift_alarm_names: Sequence[str] = field(default_factory=tuple)
     dead_letter_arn: pulumi.Input[str] | None = None
+    container_image: pulumi.Input[str] | None = None
 
 
 class TrainingPipeline(pulumi.ComponentResource):
@@ -108,6 +112,7 @@ class TrainingPipeline(pulumi.ComponentResource):
             code_uris=code_uris,
             subnet_ids=args.subnet_ids,
             security_group_ids=args.security_group_ids,
+            container_image=args.container_image,
         )
         self.pipeline = aws.sagemaker.Pipeline(
             f"{name}-pipeline",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pulumi
 
-from components.endpoint import ModelEndpointArgs, VariantSpec
+from components.batch_scoring import BatchScoringArgs, ResolvedBatchInputs
+from components.endpoint import AsyncInferenceSpec, ModelEndpointArgs, VariantSpec
 from components.kubernetes_serving import KubernetesServingArgs
 from components.model import ModelComponentArgs
 from components.model_card import ModelCardArgs
@@ -23,7 +24,14 @@ from components.training_pipeline import ResolvedPipelineInputs, TrainingPipelin
 from infra.config import Settings, names
 from infra.config.catalog import ModelSpec, version_number
 from infra.foundation import FoundationView
-from pipelines.definition import PipelineSpec, baseline_prefix, step_code
+from pipelines.definition import (
+    CustomTraining,
+    PipelineSpec,
+    baseline_prefix,
+    custom_step_code,
+    step_code,
+)
+from pipelines.definition.batch_scoring import BatchScoringSpec
 from pipelines.definition.cache import cached_definition
 from pipelines.definition.monitoring import MonitoringPipelineSpec
 
@@ -94,6 +102,36 @@ def _ground_truth_uri(ground_truth: str, buckets: dict[str, pulumi.Input[str]]) 
     return pulumi.Output.concat("s3://", buckets[role], "/", prefix)
 
 
+def _custom_training(settings: Settings, model: ModelSpec, image: str | None) -> CustomTraining | None:
+    """The model's own code (framework images from the loaded settings) or image, if any."""
+    source = model.training.source
+    if source.type == "code":
+        code = settings.code[model.name]
+        return CustomTraining("code", code.training_image, code.serving_image, source.entry_point, source.evaluation_script)
+    if source.type == "image":
+        return CustomTraining("image", image, image)
+    return None
+
+
+def image_reference(settings: Settings, model: ModelSpec, registry_account_id: pulumi.Input[str]) -> pulumi.Output[str] | None:
+    """The model's own image in its ECR repository (by digest, or by tag outside prod), if any."""
+    source = model.training.source
+    if source.type != "image":
+        return None
+    reference = f"@{source.digest}" if source.digest else f":{source.tag}"
+    return pulumi.Output.concat(
+        registry_account_id, ".dkr.ecr.", settings.env.region, ".amazonaws.com/", group_name(settings, model), reference
+    )
+
+
+def _custom_code(settings: Settings, model: ModelSpec) -> tuple:
+    """The step code objects a model's own code or image adds to the pipeline's."""
+    source = model.training.source
+    if not source.custom:
+        return ()
+    return custom_step_code(settings.code[model.name].files if source.type == "code" else None)
+
+
 def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
     """A definition builder for the pipeline component (called with resolved values)."""
 
@@ -101,7 +139,7 @@ def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
         spec = PipelineSpec(
             model_name=model.name,
             problem=model.problem,
-            algorithm=model.algorithm,
+            algorithm=model.algorithm or "",
             region=settings.env.region,
             role_arn=values.role_arn,
             artifacts_bucket=values.artifacts_bucket,
@@ -116,6 +154,7 @@ def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
             kms_key_arn=values.kms_key_arn,
             subnet_ids=values.subnet_ids,
             security_group_ids=values.security_group_ids,
+            custom=_custom_training(settings, model, values.container_image),
         )
         return cached_definition(spec)
 
@@ -159,9 +198,9 @@ def model_args(
         drift_alarms = [] if settings.personal else retraining_alarm_names(settings, model)
         pipeline = TrainingPipelineArgs(
             pipeline_name=names.pipeline_name(prefix, model.name),
-            description=f"Train, evaluate and register {model.name} ({model.algorithm} {model.problem})",
+            description=f"Train, evaluate and register {model.name} ({model.method} {model.problem})",
             definition=_definition(settings, model, view.data_prefix),
-            step_code=step_code(),
+            step_code=step_code() + _custom_code(settings, model),
             artifacts_bucket=buckets["artifacts"],
             raw_bucket=buckets["raw"],
             raw_prefix=f"{view.data_prefix}models/{model.name}/",
@@ -175,26 +214,32 @@ def model_args(
             retrain_on_new_data=model.training.retrain_on_new_data,
             drift_alarm_names=drift_alarms,
             dead_letter_arn=view.dead_letter_arn,
+            container_image=image_reference(settings, model, view.registry_account_id),
         )
 
     pinned = model.versions.pinned(environment)
     endpoint = None
     monitor = None
     monitoring = None
+    batch = None
     endpoint_name = names.endpoint_name(prefix, model.name)
-    if pinned and model.serving.target == "sagemaker":
+    if pinned and model.serving.mode == "batch":
+        batch = _batch_args(settings, model, view, pinned)
+    elif pinned and model.serving.target == "sagemaker":
         serving, size = env.serving, model.serving.size(environment)
         challenger = None
         candidate = model.versions.dev
         if serving.challenger and model.serving.challenger and candidate and candidate != pinned:
             challenger = VariantSpec("challenger", candidate, model.serving.challenger.weight if model.serving.challenger.mode == "ab" else model.serving.challenger.sampling_percent / 100)
-        capture = env.monitoring.data_capture and serving.mode == "realtime"
+        # An asynchronous endpoint runs on instances in every environment and scales them to zero.
+        mode = "realtime" if model.serving.mode == "async" else serving.mode
+        capture = env.monitoring.data_capture and mode == "realtime"
         endpoint = ModelEndpointArgs(
             endpoint_name=endpoint_name,
             champion=VariantSpec("champion", pinned),
             challenger=challenger,
             challenger_mode=model.serving.challenger.mode if model.serving.challenger else "ab",
-            mode=serving.mode,
+            mode=mode,
             instance_type=size.instance_type,
             instance_count=max(size.min_instances, serving.min_instances) if environment == "prod" else serving.min_instances,
             max_instances=max(size.max_instances, size.min_instances, serving.min_instances),
@@ -215,6 +260,7 @@ def model_args(
             latency_p99_ms=model.monitoring.latency_p99_ms,
             error_rate_percent=model.monitoring.error_rate_percent,
             alarm_topic_arn=view.alert_topic_arn,
+            async_inference=_async_spec(model, view, environment) if model.serving.mode == "async" else None,
         )
         monitored = capture and env.monitoring.schedule != "off" and model.monitoring.data_quality
         if monitored and model.monitoring.engine == "pipeline":
@@ -293,7 +339,7 @@ def model_args(
         description=model.description,
         owner=model.owner,
         problem=model.problem,
-        algorithm=model.algorithm,
+        algorithm=model.method,
         intended_use=model.governance.intended_use,
         risk_rating=model.governance.risk_rating,
         status=status,
@@ -302,5 +348,68 @@ def model_args(
         kms_key_arn=view.kms_key_arn,
     )
     return ModelComponentArgs(
-        registry=registry, pipeline=pipeline, endpoint=endpoint, monitor=monitor, card=card, kubernetes=kubernetes, monitoring=monitoring
+        registry=registry, pipeline=pipeline, endpoint=endpoint, monitor=monitor, card=card, kubernetes=kubernetes,
+        monitoring=monitoring, batch=batch,
+    )
+
+
+def _async_spec(model: ModelSpec, view: FoundationView, environment: str) -> AsyncInferenceSpec:
+    """Results and failures under the curated bucket's ``async/<model>/``; scales to zero outside
+    prod, where the fleet keeps its minimum across zones."""
+    settings = model.serving.async_inference
+    prefix = pulumi.Output.concat("s3://", view.bucket_names["curated"], f"/{view.data_prefix}async/{model.name}/")
+    return AsyncInferenceSpec(
+        output_uri=pulumi.Output.concat(prefix, "results/"),
+        failure_uri=pulumi.Output.concat(prefix, "failures/"),
+        max_concurrent_invocations=settings.max_concurrent_invocations_per_instance,
+        target_backlog_per_instance=settings.target_backlog_per_instance,
+        scale_in_cooldown_seconds=settings.scale_in_cooldown_seconds,
+        scale_out_cooldown_seconds=settings.scale_out_cooldown_seconds,
+        min_instances=max(model.serving.size(environment).min_instances, 2) if environment == "prod" else 0,
+    )
+
+
+def _batch_args(settings: Settings, model: ModelSpec, view: FoundationView, pinned: str) -> BatchScoringArgs:
+    """Scheduled batch scoring of the pinned version: inputs under the raw bucket's
+    ``batch/<model>/input/``, predictions under the curated bucket's ``batch/<model>/predictions/``,
+    inputs and outputs captured where the environment captures data."""
+    env, buckets, data = settings.env, view.bucket_names, view.data_prefix
+    sizing = model.serving.batch
+    pipeline_name = names.batch_pipeline_name(view.resource_prefix, model.name)
+
+    def build(values: ResolvedBatchInputs) -> str:
+        return cached_definition(
+            BatchScoringSpec(
+                model_name=model.name,
+                sagemaker_model=values.sagemaker_model,
+                region=env.region,
+                artifacts_bucket=values.output_uri.split("/")[2],
+                input_uri=values.input_uri,
+                output_uri=values.output_uri,
+                kms_key_arn=values.kms_key_arn,
+                instance_type=sizing.instance_type,
+                instance_count=sizing.instance_count,
+                max_payload_mb=sizing.max_payload_mb,
+                split_type=sizing.split_type,
+                capture_uri=values.capture_uri,
+            )
+        )
+
+    return BatchScoringArgs(
+        pipeline_name=pipeline_name,
+        model_package_arn=pinned,
+        execution_role_arn=view.role_arns["sagemaker-execution"],
+        pipeline_role_arn=view.role_arns["pipeline"],
+        trigger_role_arn=view.role_arns["pipeline-trigger"],
+        subnet_ids=view.subnet_ids,
+        security_group_ids=[view.security_group_id],
+        kms_key_arn=view.kms_key_arn,
+        input_uri=pulumi.Output.concat("s3://", buckets["raw"], f"/{data}batch/{model.name}/input/"),
+        output_uri=pulumi.Output.concat("s3://", buckets["curated"], f"/{data}batch/{model.name}/predictions/"),
+        capture_uri=(
+            pulumi.Output.concat("s3://", buckets["capture"], f"/batch/{pipeline_name}/") if env.monitoring.data_capture else None
+        ),
+        definition=build,
+        schedule=sizing.schedule,
+        dead_letter_arn=view.dead_letter_arn,
     )

@@ -18,6 +18,7 @@ from infra.config.limits import (
     instance_type_problem,
     schedule_problem,
 )
+from infra.config.personas import PRINCIPAL_ARN
 from infra.config.rules import (
     GROUND_TRUTH_PREFIX,
     MODEL_NAME,
@@ -26,7 +27,13 @@ from infra.config.rules import (
     TEAM_NAME,
     TIMESTAMP,
 )
-from infra.config.personas import PRINCIPAL_ARN
+from infra.config.sources import (
+    AsyncInference,
+    BatchScoring,
+    ServingMode,
+    TrainingSource,
+    image_reference_problem,
+)
 from infra.config.stack import Environment
 from infra.config.validation import ConfigModel, KeyedError
 from pipelines.steps.step_contract import ALGORITHMS, METRIC_DIRECTIONS
@@ -58,6 +65,7 @@ class Training(ConfigModel):
     promotion_margin: float = Field(0.0, ge=0, le=1, description="0-1: how much better a challenger must be")
     retrain_on_new_data: bool = Field(True, description="true or false")
     retrain_on_drift: bool = Field(True, description="true or false")
+    source: TrainingSource = Field(TrainingSource(), description="type (builtin, code, image) and its settings")
 
     @field_validator("instance_type")
     @classmethod
@@ -133,6 +141,9 @@ class Serving(ConfigModel):
     target_invocations_per_instance: int = Field(
         100, ge=1, le=100000, description="1-100000 invocations per instance per minute (autoscaling target)"
     )
+    mode: ServingMode = Field("endpoint", description="endpoint, batch, async")
+    batch: BatchScoring | None = Field(None, description="batch mode: schedule, instanceType, instanceCount, maxPayloadMb, splitType")
+    async_inference: AsyncInference = Field(AsyncInference(), description="async mode: maxConcurrentInvocationsPerInstance, targetBacklogPerInstance, ...")
 
     @field_validator("instance_type")
     @classmethod
@@ -148,6 +159,23 @@ class Serving(ConfigModel):
                 raise KeyedError(f"{where}maxInstances", f"max {size.max_instances} is below min {size.min_instances}", f">= {size.min_instances}")
         if self.challenger and self.challenger.mode == "shadow" and self.target == "kubernetes":
             raise KeyedError("challenger.mode", "shadow variants need the sagemaker target", "ab")
+        if self.mode != "endpoint" and self.target == "kubernetes":
+            raise KeyedError("mode", f"{self.mode} serving needs the sagemaker target", "endpoint")
+        if self.mode == "batch" and self.batch is None:
+            raise KeyedError("batch", "batch mode needs a batch section", "schedule, instanceType, instanceCount")
+        if self.mode != "batch" and self.batch is not None:
+            raise KeyedError("batch", f"applies to batch mode only, not {self.mode}", "mode: batch")
+        if self.mode == "batch" and self.challenger:
+            raise KeyedError("challenger", "a batch-scored model has no endpoint to run a challenger on", "no challenger in batch mode")
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html: serverless
+        # endpoints do not support asynchronous inference.
+        if self.mode == "async" and "serverless" in self.model_fields_set:
+            raise KeyedError("serverless", "asynchronous endpoints cannot be serverless", "no serverless section in async mode")
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests.html: real-time endpoints only.
+        if self.mode == "async" and self.challenger and self.challenger.mode == "shadow":
+            raise KeyedError("challenger.mode", "shadow variants need a real-time endpoint, not an asynchronous one", "ab")
+        if self.mode != "async" and "async_inference" in self.model_fields_set:
+            raise KeyedError("asyncInference", f"applies to async mode only, not {self.mode}", "mode: async")
         return self
 
     def size(self, environment: str) -> "ResolvedSize":
@@ -291,7 +319,9 @@ class ModelSpec(ConfigModel):
     wave: Literal["pilot", "scale-out"] = Field(description="pilot, scale-out")
     phase: Phase = Field(description="development, test-release, activation")
     problem: Literal["classification", "regression"] = Field(description="classification, regression")
-    algorithm: str = Field(description="gradient-boosting, random-forest, logistic-regression (classification), ridge (regression)")
+    algorithm: str | None = Field(
+        None, description="built-in source only: gradient-boosting, random-forest, logistic-regression (classification), ridge (regression)"
+    )
     training: Training = Field(description="schedule, instanceType, metric, direction, threshold, ...")
     serving: Serving = Field(description="target, instanceType, minInstances, maxInstances, serverless, challenger, overrides")
     monitoring: Monitoring = Field(
@@ -311,7 +341,12 @@ class ModelSpec(ConfigModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "ModelSpec":
-        if self.algorithm not in ALGORITHMS[self.problem]:
+        source = self.training.source
+        if source.custom and self.algorithm is not None:
+            raise KeyedError("algorithm", f"a {source.type} source brings its own algorithm", "no algorithm key")
+        if not source.custom and self.algorithm is None:
+            raise KeyedError("algorithm", "is required for the builtin source", ", ".join(ALGORITHMS[self.problem]))
+        if not source.custom and self.algorithm not in ALGORITHMS[self.problem]:
             raise KeyedError("algorithm", f"{self.algorithm!r} does not solve {self.problem}", ", ".join(ALGORITHMS[self.problem]))
         metrics = METRIC_DIRECTIONS[self.problem]
         if self.training.metric not in metrics:
@@ -330,8 +365,16 @@ class ModelSpec(ConfigModel):
         watched = self.monitoring.engine == "pipeline" or self.monitoring.drift_features
         if self.training.retrain_on_drift and self.monitoring.data_quality and not watched:
             raise KeyedError("monitoring.driftFeatures", "retrainOnDrift with engine model-monitor needs features to watch for drift", "one or more feature names")
+        problem = image_reference_problem(source, "prod") if self.phase == "activation" else None
+        if problem:
+            raise KeyedError("training.source.tag", problem, "digest: sha256:<64 hex>")
         for env in ("dev", "test", "prod"):
             arn = self.versions.pinned(env)
             if arn and not re.search(rf":model-package/[^/]+-{re.escape(self.name)}/\d+$", arn):
                 raise KeyedError(f"versions.{env}", f"{arn} is not a version of this model's group", f"…:model-package/<prefix>-{self.name}/<n>")
         return self
+
+    @property
+    def method(self) -> str:
+        """The built-in algorithm, or the model's own source in a few words."""
+        return self.algorithm or self.training.source.describe()

@@ -33,6 +33,7 @@ from infra.config.rules import (
     TEAM_STACK,
     team_stack_name,
 )
+from infra.config.sources import ResolvedCode, load_code_sources
 from infra.config.stack import StackSettings
 from infra.config.validation import validate
 from infra.config.yamlfile import read_mapping
@@ -50,6 +51,8 @@ class Settings(BaseModel):
     models: tuple[ModelSpec, ...]
     migration: MigrationSettings
     plan: MigrationPlan
+    #: Code-source models' files and framework images, by model name.
+    code: dict[str, ResolvedCode] = {}
 
     @property
     def personal(self) -> bool:
@@ -258,6 +261,7 @@ def load_settings(project_dir: Path, stack: str) -> Settings:
     migration = load_migration(project_dir)
     plan = load_plan(project_dir, models, migration)
     check_pins(models, registry_identity(project_dir, stack, env))
+    code = load_code_sources(project_dir, plan.in_environment(env.environment), env.region, env.environment == "dev")
     for model in plan.in_environment(env.environment):
         if env.serving.mode == "serverless" and model.serving.target == "sagemaker" and model.serving.needs_gpu(env.environment):
             raise ConfigError(
@@ -277,7 +281,7 @@ def load_settings(project_dir: Path, stack: str) -> Settings:
             f"{env.personal.owner!r} is not in the migration's current audience ({MIGRATION_FILE})",
             ", ".join(plan.audience()),
         )
-    return Settings(stack=stack, env=env, models=models, migration=migration, plan=plan)
+    return Settings(stack=stack, env=env, models=models, migration=migration, plan=plan, code=code)
 
 
 def load_plan(

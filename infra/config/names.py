@@ -32,6 +32,11 @@ def pipeline_name(resource_prefix: str, model: str) -> str:
     return f"{resource_prefix}-{model}-training"
 
 
+def batch_pipeline_name(resource_prefix: str, model: str) -> str:
+    """The batch scoring pipeline of a batch-served model."""
+    return f"{resource_prefix}-{model}-scoring"
+
+
 def endpoint_name(resource_prefix: str, model: str) -> str:
     """The model's SageMaker endpoint (and its model card), cut to the endpoint's 63 characters when a
     long personal stack name and a long model name meet."""

@@ -16,6 +16,12 @@ from infra.config.catalog import ModelSpec
 from infra.config.layout import model_file
 from infra.config.loader import load_migration, load_models, load_plan, model_stacks
 from infra.config.migration import PHASE_ENVIRONMENTS, MigrationPlan
+from infra.config.sources import (
+    DEFAULT_FRAMEWORK_VERSIONS,
+    FRAMEWORKS,
+    SERVING_MODES,
+    SOURCE_TYPES,
+)
 from infra.config.validation import validate
 from mlops.cli.common import (
     ExitCode,
@@ -61,15 +67,77 @@ def new_entry(name: str, owner: str, wave: str, problem: str, algorithm: str, me
     }
 
 
+def source_entry(name: str, source: str, framework: str | None, framework_version: str | None, image_digest: str | None, image_tag: str | None) -> dict:
+    """The ``training.source`` block for ``source`` (nothing for builtin)."""
+    if source == "code":
+        return {
+            "type": "code",
+            "folder": f"stacks/models/{name}",
+            "entryPoint": "train.py",
+            "evaluationScript": "evaluate.py",
+            "framework": framework,
+            "frameworkVersion": framework_version or DEFAULT_FRAMEWORK_VERSIONS.get(framework or "", ""),
+        }
+    if source == "image":
+        return {"type": "image", **({"digest": image_digest} if image_digest else {"tag": image_tag or "v1"})}
+    return {}
+
+
+#: What to edit next, written as comments above the keys they concern.
+NEXT_STEPS = {
+    "description": "Edit next: what the model predicts, for whom (shown in Studio and on the model card).",
+    "training": "Edit next: the schedule, the gated metric and its threshold.",
+    "source": "Your own code: put {folder}/{entry} and {folder}/{evaluation} in the repository; they honour "
+    "the contract in pipelines/steps/byo_contract.py (channels train/validation, SM_MODEL_DIR, evaluation.json).",
+    "image": "Your own image in the model's ECR repository (built by CI): it answers `train` and `evaluate`; "
+    "prod needs digest: sha256:<64 hex>.",
+    "batch": "Batch scoring: CSV files under the raw bucket's batch/{name}/input/ are scored on this schedule.",
+    "asyncInference": "Asynchronous endpoint: results land in the curated bucket's async/{name}/; scales to zero outside prod.",
+    "governance": "Edit next: the intended use (and what it must not be used for) and the risk rating.",
+}
+
+
+def _commented(entry: dict, name: str) -> object:
+    """``entry`` as a round-trip map with the next-step comments above their keys."""
+    from ruamel.yaml.comments import CommentedMap
+
+    def commented(mapping: dict) -> CommentedMap:
+        return CommentedMap((key, commented(value) if isinstance(value, dict) else value) for key, value in mapping.items())
+
+    document = commented(entry)
+    source = entry["training"].get("source", {})
+    for key in ("description", "governance"):
+        document.yaml_set_comment_before_after_key(key, before=NEXT_STEPS[key])
+    document.yaml_set_comment_before_after_key("training", before=NEXT_STEPS["training"])
+    if source:
+        text = NEXT_STEPS["source" if source["type"] == "code" else "image"]
+        text = text.format(folder=source.get("folder"), entry=source.get("entryPoint"), evaluation=source.get("evaluationScript"))
+        document["training"].yaml_set_comment_before_after_key("source", before=text, indent=2)
+    for key in ("batch", "asyncInference"):
+        if key in entry["serving"]:
+            document["serving"].yaml_set_comment_before_after_key(key, before=NEXT_STEPS[key].format(name=name), indent=2)
+    return document
+
+
 @model_app.command("add")
 def add(
     name: str = typer.Argument(..., help="Model name: lowercase letters, digits, hyphens; at most 32 characters."),
     owner: str = typer.Option(..., "--owner", help="Owning team."),
     wave: str = typer.Option("scale-out", "--wave", help="pilot or scale-out."),
     problem: str = typer.Option("classification", "--problem", help="classification or regression."),
-    algorithm: str | None = typer.Option(None, "--algorithm", help="Default: gradient-boosting."),
+    algorithm: str | None = typer.Option(None, "--algorithm", help="Built-in source only. Default: gradient-boosting."),
     metric: str | None = typer.Option(None, "--metric", help="Default: auc (classification), rmse (regression)."),
     description: str = typer.Option("", "--description", help="What the model predicts."),
+    source: str = typer.Option("builtin", "--source", help=f"Who trains: {', '.join(SOURCE_TYPES)}."),
+    framework: str | None = typer.Option(None, "--framework", help=f"Code source: {', '.join(FRAMEWORKS)}."),
+    framework_version: str | None = typer.Option(
+        None, "--framework-version",
+        help=f"Code source: the framework container version (default {', '.join(f'{k} {v}' for k, v in DEFAULT_FRAMEWORK_VERSIONS.items())}).",
+    ),  # fmt: skip
+    image_digest: str | None = typer.Option(None, "--image-digest", help="Image source: sha256:<64 hex> (required for prod)."),
+    image_tag: str | None = typer.Option(None, "--image-tag", help="Image source: a tag (default v1; not for prod)."),
+    serving_mode: str = typer.Option("endpoint", "--serving-mode", help=f"How versions are served: {', '.join(SERVING_MODES)}."),
+    batch_schedule: str = typer.Option("cron(0 5 1 * ? *)", "--batch-schedule", help="Batch mode: when to score (EventBridge expression)."),
     project: ProjectDir = None,
 ) -> None:
     """Add a model to the catalog: writes stacks/models/NAME.yaml (valid, or nothing at all)."""
@@ -78,9 +146,24 @@ def add(
     target = folder / display
     if target.exists():
         fail(f"{display}: name: model {name!r} already exists (allowed: a new name)", ExitCode.INVALID)
-    if problem not in METRIC_DIRECTIONS:
-        fail(f"{display}: problem: {problem!r} is not allowed (allowed: {', '.join(METRIC_DIRECTIONS)})", ExitCode.INVALID)
+    choices = (("problem", problem, tuple(METRIC_DIRECTIONS)), ("training.source.type", source, SOURCE_TYPES), ("serving.mode", serving_mode, SERVING_MODES))
+    problems = [f"{display}: {key}: {value!r} is not allowed (allowed: {', '.join(allowed)})" for key, value, allowed in choices if value not in allowed]
+    if source == "code" and framework not in FRAMEWORKS:
+        problems.append(f"{display}: training.source.framework: --framework is required for a code source (allowed: {', '.join(FRAMEWORKS)})")
+    elif source == "code" and not (framework_version or DEFAULT_FRAMEWORK_VERSIONS.get(framework or "")):
+        problems.append(f"{display}: training.source.frameworkVersion: --framework-version is required for {framework} (allowed: a version the SageMaker SDK lists)")
+    if problems:
+        fail("\n".join(problems), ExitCode.INVALID)
     entry = new_entry(name, owner, wave, problem, algorithm or "gradient-boosting", metric or ("auc" if problem == "classification" else "rmse"), description)
+    if source != "builtin":
+        del entry["algorithm"]
+        entry["training"]["source"] = source_entry(name, source, framework, framework_version, image_digest, image_tag)
+    if serving_mode != "endpoint":
+        entry["serving"]["mode"] = serving_mode
+    if serving_mode == "batch":
+        entry["serving"]["batch"] = {"schedule": batch_schedule, "instanceType": "ml.m5.large", "instanceCount": 1}
+    if serving_mode == "async":
+        entry["serving"]["asyncInference"] = {"maxConcurrentInvocationsPerInstance": 4, "targetBacklogPerInstance": 5}
     try:
         spec = validate(ModelSpec, entry, display)
         load_plan(folder, (*load_models(folder), spec), load_migration(folder))
@@ -89,8 +172,8 @@ def add(
     buffer = io.StringIO()
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)
-    buffer.write(f"# {name}: added with `mlops model add`; fill in the description, intended use and sizes.\n")
-    yaml.dump(entry, buffer)
+    buffer.write(f"# {name}: added with `mlops model add`; the comments say what to edit next.\n")
+    yaml.dump(_commented(entry, name), buffer)
     write_atomically(target, buffer.getvalue())
     console.print(f"added {display} ({wave}, development); it appears in the next `mlops plan dev`")
 
@@ -109,7 +192,8 @@ def list_models(
     rows = [
         {
             "name": m.name, "owner": m.owner, "wave": m.wave, "phase": m.phase, "problem": m.problem,
-            "algorithm": m.algorithm, "target": m.serving.target,
+            "algorithm": m.algorithm, "training": m.method, "source": m.training.source.type,
+            "target": m.serving.target, "serving": m.serving.mode,
             "versions": {e: m.versions.pinned(e) for e in ("dev", "test", "prod") if m.versions.pinned(e)},
         }
         for m in catalog.models
@@ -120,14 +204,14 @@ def list_models(
         console.out(json.dumps(rows, indent=2, sort_keys=True))
     else:
         table = Table(title="Model catalog", show_edge=False)
-        for column in ("model", "owner", "wave", "phase", "algorithm", "dev", "test", "prod"):
+        for column in ("model", "owner", "wave", "phase", "training", "serving", "dev", "test", "prod"):
             table.add_column(column)
         for r in rows:
             if "invalid" in r:
-                table.add_row(r["name"], "[red]invalid: see below[/red]", *([""] * 6))
+                table.add_row(r["name"], "[red]invalid: see below[/red]", *([""] * 7))
                 continue
             pins = [r["versions"].get(e, "-").rsplit("/", 1)[-1] if e in r["versions"] else "-" for e in ("dev", "test", "prod")]
-            table.add_row(r["name"], r["owner"], r["wave"], r["phase"], f"{r['algorithm']} ({r['problem']})", *pins)
+            table.add_row(r["name"], r["owner"], r["wave"], r["phase"], f"{r['training']} ({r['problem']})", r["serving"], *pins)
         console.print(table)
     _exit_on_invalid(catalog)
 
@@ -174,7 +258,7 @@ def status(
         "models": [
             {
                 "name": m.name, "wave": m.wave, "phase": m.phase, "environments": list(PHASE_ENVIRONMENTS[m.phase]),
-                "owner": m.owner, "stacks": stacks[m.name],
+                "owner": m.owner, "stacks": stacks[m.name], "source": m.training.source.type, "serving": m.serving.mode,
             }
             for m in plan.models
         ]
@@ -190,18 +274,18 @@ def status(
         console.out(json.dumps(data, indent=2, sort_keys=True))
     else:
         table = Table(title="Models by environment", show_edge=False)
-        for column in ("model", "wave", "phase", "dev", "test", "prod"):
+        for column in ("model", "wave", "phase", "source", "serving", "dev", "test", "prod"):
             table.add_column(column)
         for m in data["models"]:
             if "invalid" in m:
-                table.add_row(m["name"], "[red]invalid: see below[/red]", "", "", "", "")
+                table.add_row(m["name"], "[red]invalid: see below[/red]", *([""] * 6))
                 continue
             # A model in a team stack shows the stack's name; in the environment's own stack, a dot.
             cells = (
                 ("[dim]-[/dim]" if e not in m["stacks"] else "[green]●[/green]" if m["stacks"][e] == e else f"[green]{m['stacks'][e]}[/green]")
                 for e in ("dev", "test", "prod")
             )
-            table.add_row(m["name"], m["wave"], m["phase"], *cells)
+            table.add_row(m["name"], m["wave"], m["phase"], m["source"], m["serving"], *cells)
         console.print(table)
         gates = Table(title="Gates", show_edge=False)
         for column in ("gate", "state", "detail", "next step"):

@@ -10,6 +10,10 @@
 
 and returns the definition JSON with sorted keys: the same spec gives the same bytes.
 
+A model with its own code or image (``PipelineSpec.custom``) trains in the framework container or
+its image, and its Evaluate step runs ``byo_contract.py``, which checks the model's own report
+against the training source contract (an image evaluates first in an ``EvaluateInImage`` step).
+
 How the step code reaches the jobs. A job receives only what the definition points at, and the
 SDK uploads any local path it is given while building, so the definition refers to code by
 ``s3://`` URI only. ``step_code()`` lists the objects to upload, each under a content-addressed
@@ -30,9 +34,12 @@ kept off stdout. Nothing in the build talks to AWS.
 """
 
 from pipelines.definition.graph import build_definition
-from pipelines.definition.offline_sdk import serving_image
+from pipelines.definition.offline_sdk import framework_image, offline_sdk, serving_image
 from pipelines.definition.spec import (
+    BYO_CONTRACT_CODE,
     CODE_NAMES,
+    MODEL_CODE,
+    CustomTraining,
     EVALUATE_CODE,
     PENDING_MANUAL_APPROVAL,
     PREPROCESS_CODE,
@@ -45,13 +52,22 @@ from pipelines.definition.step_code import (
     STEPS_DIR,
     StepCode,
     baseline_prefix,
+    code_files,
+    custom_step_code,
     drift_baseline_prefix,
     source_bundle,
     step_code,
 )
 
 __all__ = [
+    "BYO_CONTRACT_CODE",
     "CODE_NAMES",
+    "MODEL_CODE",
+    "CustomTraining",
+    "code_files",
+    "custom_step_code",
+    "framework_image",
+    "offline_sdk",
     "EVALUATE_CODE",
     "PENDING_MANUAL_APPROVAL",
     "PREPROCESS_CODE",

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pipelines import definition
 from pipelines.definition import PipelineSpec, build_definition
+from pipelines.definition.batch_scoring import BatchScoringSpec, build_batch_definition
 from pipelines.definition.monitoring import (
     MonitoringPipelineSpec,
     build_monitoring_definition,
@@ -59,7 +60,7 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(spec: PipelineSpec | MonitoringPipelineSpec) -> str:
+def cache_key(spec: PipelineSpec | MonitoringPipelineSpec | BatchScoringSpec) -> str:
     """The key of ``spec``'s definition."""
     fields = json.dumps(dataclasses.asdict(spec), sort_keys=True, default=list)
     return hashlib.sha256(f"{_fingerprint()}\n{type(spec).__name__}\n{fields}".encode()).hexdigest()
@@ -87,6 +88,8 @@ def shape_of(spec: PipelineSpec) -> PipelineSpec | None:
     fields = json.dumps(dataclasses.asdict(spec), sort_keys=True, default=list)
     if any(p in fields for p in (*TEXT_PLACEHOLDERS.values(), json.dumps(THRESHOLD_PLACEHOLDER))) or not spec.model_name:
         return None
+    if spec.custom is not None:  # a model's own code or image: its definition is its own
+        return None
     name = spec.model_name
     shape = dataclasses.replace(
         spec,
@@ -102,11 +105,13 @@ def shape_of(spec: PipelineSpec) -> PipelineSpec | None:
     return shape
 
 
-def cached_definition(spec: PipelineSpec | MonitoringPipelineSpec) -> str:
-    """The definition of ``spec`` (training or monitoring), from memory or disk when it (or, for
-    training, its shape) was built before."""
+def cached_definition(spec: PipelineSpec | MonitoringPipelineSpec | BatchScoringSpec) -> str:
+    """The definition of ``spec`` (training, monitoring or batch scoring), from memory or disk when
+    it (or, for built-in training, its shape) was built before."""
     if isinstance(spec, MonitoringPipelineSpec):
         return _kept(spec, lambda: build_monitoring_definition(spec))
+    if isinstance(spec, BatchScoringSpec):
+        return _kept(spec, lambda: build_batch_definition(spec))
     shape = shape_of(spec)
     if shape is None:
         return _kept(spec, lambda: build_definition(spec))
@@ -120,7 +125,7 @@ def cached_definition(spec: PipelineSpec | MonitoringPipelineSpec) -> str:
     return _kept(spec, fill)
 
 
-def _kept(spec: PipelineSpec | MonitoringPipelineSpec, build: Callable[[], str]) -> str:
+def _kept(spec: PipelineSpec | MonitoringPipelineSpec | BatchScoringSpec, build: Callable[[], str]) -> str:
     """``spec``'s definition from memory or disk, else ``build()`` kept in both."""
     key = cache_key(spec)
     if key not in _MEMORY:
@@ -143,3 +148,37 @@ def _store(path: Path, text: str) -> None:
         os.replace(temp, path)
     except OSError:
         pass
+
+
+def cached_framework_images(
+    framework: str,
+    version: str,
+    python_version: str,
+    base_framework_version: str | None,
+    region: str,
+    training_instance: str,
+    serving_instance: str,
+) -> tuple[str, str]:
+    """The framework's training and inference images (``framework_image``), from disk when the
+    same SDK looked them up before: a plan whose definitions are cached then never imports the SDK.
+
+    Raises:
+        ValueError: the SDK knows no such image (never cached).
+    """
+    from pipelines.definition import framework_image, offline_sdk
+
+    choice = [framework, version, python_version, base_framework_version, region, training_instance, serving_instance]
+    key = hashlib.sha256(f"{_fingerprint()}\nimages\n{json.dumps(choice)}".encode()).hexdigest()
+    path = cache_dir() / f"{key}.images.json"
+    try:
+        training, serving = json.loads(path.read_text(encoding="utf-8"))
+        return training, serving
+    except (OSError, ValueError):
+        pass
+    with offline_sdk(region):
+        images = tuple(
+            framework_image(framework, version, region, instance, scope, python_version, base_framework_version)
+            for instance, scope in ((training_instance, "training"), (serving_instance, "inference"))
+        )
+    _store(path, json.dumps(images))
+    return images

@@ -15,8 +15,10 @@ from pipelines.definition.offline_sdk import (
     sklearn_image,
 )
 from pipelines.definition.spec import (
+    BYO_CONTRACT_CODE,
     EVALUATE_CODE,
     MAX_RUNTIME_SECONDS,
+    MODEL_CODE,
     PENDING_MANUAL_APPROVAL,
     PREPROCESS_CODE,
     STEP_CONTRACT_CODE,
@@ -115,7 +117,7 @@ def _compose(spec: PipelineSpec) -> Any:
         session=session,
         parameters=parameters,
         image=sklearn_image(spec.region, "training"),
-        serving_image=sklearn_image(spec.region, "inference"),
+        serving_image=spec.custom.serving_image if spec.custom else sklearn_image(spec.region, "inference"),
         network=NetworkConfig(
             enable_network_isolation=False,
             subnets=list(spec.subnet_ids) or None,
@@ -126,11 +128,12 @@ def _compose(spec: PipelineSpec) -> Any:
 
     preprocess = _preprocess_step(build)
     train = _train_step(build, preprocess)
-    evaluate, report = _evaluate_step(build, preprocess, train)
+    report = _evaluation_report()
+    *evaluate_first, evaluate = _evaluate_steps(build, preprocess, train, report)
     return Pipeline(
         name=spec.model_name,
         parameters=parameters.all(),
-        steps=[preprocess, train, evaluate, _quality_gate(build, preprocess, train, evaluate, report)],
+        steps=[preprocess, train, *evaluate_first, evaluate, _quality_gate(build, preprocess, train, evaluate, report)],
         sagemaker_session=session,
         # No SageMaker Experiments trial per execution (the SDK's default depends on the region).
         pipeline_experiment_config=None,
@@ -206,16 +209,23 @@ def _s3_output(name: str, uri: Any, local_path: str) -> Any:
 
 
 def _script_step(
-    build: _Build, name: str, code: str, inputs: list, outputs: list, arguments: list, **step_options: Any
+    build: _Build,
+    name: str,
+    code: str,
+    inputs: list,
+    outputs: list,
+    arguments: list,
+    image: str | None = None,
+    **step_options: Any,
 ) -> Any:
-    """A processing step running one step script in the scikit-learn container."""
+    """A processing step running one step script in the scikit-learn container (or ``image``)."""
     from sagemaker.core.processing import ScriptProcessor
     from sagemaker.mlops.workflow.steps import ProcessingStep
 
     spec = build.spec
     processor = ScriptProcessor(
         role=spec.role_arn,
-        image_uri=build.image,
+        image_uri=image or build.image,
         command=["python3"],
         instance_count=1,
         instance_type=build.parameters.processing_instance_type,
@@ -276,7 +286,7 @@ def _train_step(build: _Build, preprocess: Any) -> Any:
     trainer = ModelTrainer(
         sagemaker_session=build.session,
         role=spec.role_arn,
-        training_image=build.image,
+        training_image=spec.custom.training_image if spec.custom else build.image,
         compute=Compute(
             instance_type=build.parameters.training_instance_type,
             instance_count=1,
@@ -290,15 +300,7 @@ def _train_step(build: _Build, preprocess: Any) -> Any:
         ),
         stopping_condition=StoppingCondition(max_runtime_in_seconds=MAX_RUNTIME_SECONDS),
         output_data_config=OutputDataConfig(s3_output_path=build.output_uri("train"), kms_key_id=spec.kms_key_arn),
-        # The container downloads the bundle, runs sagemaker_program, and passes the other
-        # hyperparameters as --flags.
-        hyperparameters={
-            "sagemaker_program": "train.py",
-            "sagemaker_submit_directory": spec.code_uris[TRAIN_CODE],
-            "sagemaker_region": spec.region,
-            "problem": spec.problem,
-            "algorithm": spec.algorithm,
-        },
+        hyperparameters=_hyperparameters(spec),
     )
     step_args = trainer.train(
         input_data_config=[
@@ -315,12 +317,42 @@ def _train_step(build: _Build, preprocess: Any) -> Any:
     )
 
 
-def _evaluate_step(build: _Build, preprocess: Any, train: Any) -> tuple[Any, Any]:
-    """Score the model on the test split; evaluation.json becomes the EvaluationReport property file."""
+def _hyperparameters(spec: PipelineSpec) -> dict[str, str]:
+    """What the training job passes to the code: the built-in step, the model's own, or its image.
+
+    A framework container downloads the bundle, runs sagemaker_program, and passes the other
+    hyperparameters as --flags; an image gets them in /opt/ml/input/config/hyperparameters.json.
+    """
+    if spec.custom is None:
+        return {
+            "sagemaker_program": "train.py",
+            "sagemaker_submit_directory": spec.code_uris[TRAIN_CODE],
+            "sagemaker_region": spec.region,
+            "problem": spec.problem,
+            "algorithm": spec.algorithm,
+        }
+    if spec.custom.kind == "code":
+        return {
+            "sagemaker_program": spec.custom.entry_point,
+            "sagemaker_submit_directory": spec.code_uris[MODEL_CODE],
+            "sagemaker_region": spec.region,
+            "problem": spec.problem,
+        }
+    return {"problem": spec.problem}
+
+
+def _evaluation_report() -> Any:
+    """The Evaluate step's evaluation.json, which the quality gate reads."""
     from sagemaker.core.workflow.properties import PropertyFile
 
+    return PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
+
+
+def _evaluate_steps(build: _Build, preprocess: Any, train: Any, report: Any) -> list:
+    """Score the model on the test split; the last step writes the EvaluationReport property file."""
     spec = build.spec
-    report = PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
+    if spec.custom:
+        return _custom_evaluate_steps(build, preprocess, train, report)
     step = _script_step(
         build,
         "Evaluate",
@@ -340,7 +372,77 @@ def _evaluate_step(build: _Build, preprocess: Any, train: Any) -> tuple[Any, Any
         # Safe to reuse: its inputs are per-execution outputs, written once.
         cache_config=_cache(enabled=True),
     )
-    return step, report
+    return [step]
+
+
+def _custom_evaluate_steps(build: _Build, preprocess: Any, train: Any, report: Any) -> list:
+    """Evaluate with the model's own code or image, then check its report against the contract.
+
+    code: one step in the framework container, where ``byo_contract.py`` runs the model's
+    evaluation script from its bundle and checks what it wrote. image: the image's ``evaluate``
+    command writes the report, and a scikit-learn step checks it (the image need not have Python).
+    """
+    from sagemaker.core.processing import Processor
+    from sagemaker.mlops.workflow.steps import ProcessingStep
+
+    spec, custom = build.spec, build.spec.custom
+    model = _s3_input("model", train.properties.ModelArtifacts.S3ModelArtifacts, f"{_PROCESSING}/input/model")
+    test = _s3_input("test", _split_uri(preprocess, "test"), f"{_PROCESSING}/input/test")
+    arguments = [
+        "--model-name", spec.model_name,
+        "--problem", spec.problem,
+        "--metric", spec.metric,
+        "--threshold", build.parameters.threshold.to_string(),
+    ]  # fmt: skip
+    step_options = {"property_files": [report], "cache_config": _cache(enabled=True)}
+    evaluation = _s3_output("evaluation", build.output_uri("evaluate"), f"{_PROCESSING}/output/evaluation")
+    if custom.kind == "code":
+        code = _s3_input("model-code", spec.code_uris[MODEL_CODE], f"{_PROCESSING}/input/code")
+        return [_script_step(
+            build, "Evaluate", BYO_CONTRACT_CODE, inputs=[model, test, code], outputs=[evaluation],
+            arguments=[
+                *arguments,
+                "--code-archive", f"{_PROCESSING}/input/code",
+                "--evaluation-script", custom.evaluation_script,
+                "--raw-dir", f"{_PROCESSING}/report",
+            ],
+            image=custom.training_image, **step_options,
+        )]  # fmt: skip
+    own = Processor(
+        role=spec.role_arn,
+        image_uri=custom.training_image,
+        entrypoint=[
+            "evaluate",
+            "--model-dir", f"{_PROCESSING}/input/model",
+            "--test-dir", f"{_PROCESSING}/input/test",
+            "--output-dir", f"{_PROCESSING}/output/report",
+            "--problem", spec.problem,
+            "--metric", spec.metric,
+        ],  # fmt: skip
+        instance_count=1,
+        instance_type=build.parameters.processing_instance_type,
+        volume_size_in_gb=VOLUME_SIZE_GB,
+        volume_kms_key=spec.kms_key_arn,
+        output_kms_key=spec.kms_key_arn,
+        max_runtime_in_seconds=MAX_RUNTIME_SECONDS,
+        sagemaker_session=build.session,
+        network_config=build.network,
+    )
+    run = ProcessingStep(
+        name="EvaluateInImage",
+        step_args=own.run(
+            inputs=[model, test],
+            outputs=[_s3_output("report", build.output_uri("evaluate-in-image"), f"{_PROCESSING}/output/report")],
+        ),
+        retry_policies=_retry_policies(),
+        cache_config=_cache(enabled=True),
+    )
+    raw = run.properties.ProcessingOutputConfig.Outputs["report"].S3Output.S3Uri
+    return [run, _script_step(
+        build, "Evaluate", BYO_CONTRACT_CODE,
+        inputs=[model, test, _s3_input("report", raw, f"{_PROCESSING}/input/report")],
+        outputs=[evaluation], arguments=arguments, **step_options,
+    )]  # fmt: skip
 
 
 def _quality_gate(build: _Build, preprocess: Any, train: Any, evaluate: Any, report: Any) -> Any:
@@ -422,6 +524,15 @@ def _baseline_step(build: _Build, preprocess: Any) -> Any:
     )
 
 
+def _serving_environment(spec: PipelineSpec) -> dict[str, str] | None:
+    """How the serving container finds the model's code: a framework container unpacks the
+    training bundle and imports the entry point's hooks; the model's own image needs nothing."""
+    if spec.custom and spec.custom.kind == "image":
+        return None
+    program, bundle = ("train.py", TRAIN_CODE) if spec.custom is None else (spec.custom.entry_point, MODEL_CODE)
+    return {"SAGEMAKER_PROGRAM": program, "SAGEMAKER_SUBMIT_DIRECTORY": spec.code_uris[bundle], "SAGEMAKER_REGION": spec.region}
+
+
 def _register_step(build: _Build, train: Any, baseline: Any, report_uri: Any) -> Any:
     """Register the trained model as a PendingManualApproval version with its metrics."""
     from sagemaker.core.drift_check_baselines import DriftCheckBaselines
@@ -437,12 +548,7 @@ def _register_step(build: _Build, train: Any, baseline: Any, report_uri: Any) ->
         sagemaker_session=build.session,
         # The default ({"auto": False}) makes register() look up the session's bucket in S3.
         dependencies=None,
-        # The serving container unpacks the training bundle and imports train.py's hooks.
-        env_vars={
-            "SAGEMAKER_PROGRAM": "train.py",
-            "SAGEMAKER_SUBMIT_DIRECTORY": spec.code_uris[TRAIN_CODE],
-            "SAGEMAKER_REGION": spec.region,
-        },
+        env_vars=_serving_environment(spec),
     )
 
     def json_source(uri: Any) -> Any:

@@ -129,3 +129,42 @@ def serving_image(region: str) -> str:
     """The scikit-learn inference image registered versions run in ``region`` (offline lookup)."""
     with offline_sdk(region):
         return sklearn_image(region, "inference")
+
+
+def framework_image(
+    framework: str,
+    version: str,
+    region: str,
+    instance_type: str,
+    scope: str,
+    python_version: str = "py3",
+    base_framework_version: str | None = None,
+) -> str:
+    """The SageMaker framework image of ``scope`` (training or inference) for the given choice.
+
+    Offline: the SDK looks it up in the image tables it ships. Call under ``offline_sdk``.
+
+    Raises:
+        ValueError: the SDK knows no such image for this region and instance type; the message
+            lists the versions it knows for the framework.
+    """
+    from sagemaker.core import image_uris
+
+    try:
+        return image_uris.retrieve(
+            framework,
+            region=region,
+            version=version,
+            py_version=python_version,
+            instance_type=instance_type,
+            image_scope=scope,
+            base_framework_version=base_framework_version,
+        )
+    except (ValueError, KeyError) as error:
+        config = image_uris.config_for_framework(framework)
+        versions = (config.get(scope) or config).get("versions", {})
+        known = ", ".join(sorted(versions)[-8:]) or "none"
+        raise ValueError(
+            f"no {framework} {version} {python_version} {scope} image for {instance_type} in {region} "
+            f"({str(error).splitlines()[0][:120]}); known versions include {known}"
+        ) from None

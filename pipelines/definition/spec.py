@@ -17,12 +17,39 @@ TRAIN_CODE = "train"
 EVALUATE_CODE = "evaluate"
 STEP_CONTRACT_CODE = "step-contract"
 CODE_NAMES = (PREPROCESS_CODE, TRAIN_CODE, EVALUATE_CODE, STEP_CONTRACT_CODE)
+# A model with its own code or image also ships the contract check, and (code) its own bundle.
+BYO_CONTRACT_CODE = "byo-contract"
+MODEL_CODE = "model-code"
 
 # The scikit-learn framework container used to preprocess, train, evaluate and serve.
 SKLEARN_FRAMEWORK_VERSION = "1.9-0"
 PENDING_MANUAL_APPROVAL = "PendingManualApproval"
 MAX_RUNTIME_SECONDS = 2 * 60 * 60
 VOLUME_SIZE_GB = 30
+
+
+@dataclass(frozen=True)
+class CustomTraining:
+    """Training by the model's own code or image, under the contract of ``byo_contract.py``.
+
+    Attributes:
+        kind: ``code`` (scripts in a framework container) or ``image`` (the model's own image).
+        training_image: The framework training image (code) or the model's image (image).
+        serving_image: The image registered versions run in: the framework's inference image
+            (code) or the model's image (image).
+        entry_point: code: the training script in the bundle (``code_uris["model-code"]``).
+        evaluation_script: code: the evaluation script in the bundle.
+    """
+
+    kind: str
+    training_image: str
+    serving_image: str
+    entry_point: str = ""
+    evaluation_script: str = ""
+
+    def code_names(self) -> tuple[str, ...]:
+        """The extra ``code_uris`` keys this source needs."""
+        return (BYO_CONTRACT_CODE, MODEL_CODE) if self.kind == "code" else (BYO_CONTRACT_CODE,)
 
 
 @dataclass(frozen=True)
@@ -48,6 +75,7 @@ class PipelineSpec:
         kms_key_arn: The platform CMK; encrypts job volumes and outputs.
         subnet_ids: Private subnets for the jobs; empty runs them outside a VPC.
         security_group_ids: Security groups for the jobs; given together with ``subnet_ids``.
+        custom: The model's own code or image; None trains ``algorithm`` with the built-in step.
     """
 
     model_name: str
@@ -67,6 +95,7 @@ class PipelineSpec:
     kms_key_arn: str
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
+    custom: CustomTraining | None = None
 
     def __post_init__(self) -> None:
         """Reject a spec the pipeline cannot run with, naming the model and the field."""
@@ -74,13 +103,18 @@ class PipelineSpec:
         def invalid(reason: str) -> ValueError:
             return ValueError(f"pipeline spec for model {self.model_name!r}: {reason}")
 
+        # Own code brings its own algorithm: check the metric against any algorithm of the problem.
+        algorithm = step_contract.ALGORITHMS.get(self.problem, ("",))[0] if self.custom else self.algorithm
         try:
-            step_contract.check_model_choice(self.problem, self.algorithm, self.metric, self.direction)
+            step_contract.check_model_choice(self.problem, algorithm, self.metric, self.direction)
         except ValueError as error:
             raise invalid(str(error)) from None
         if not self.region:
             raise invalid("region is empty")
-        missing = [name for name in CODE_NAMES if name not in self.code_uris]
+        if self.custom and self.custom.kind not in ("code", "image"):
+            raise invalid(f"custom.kind must be code or image, got {self.custom.kind!r}")
+        needed = (*CODE_NAMES, *(self.custom.code_names() if self.custom else ()))
+        missing = [name for name in needed if name not in self.code_uris]
         if missing:
             raise invalid(f"code_uris lacks {', '.join(missing)} (upload every step_code() object)")
         for name, uri in sorted(self.code_uris.items()):

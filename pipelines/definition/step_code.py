@@ -13,7 +13,9 @@ from functools import cache
 from pathlib import Path
 
 from pipelines.definition.spec import (
+    BYO_CONTRACT_CODE,
     EVALUATE_CODE,
+    MODEL_CODE,
     PREPROCESS_CODE,
     STEP_CONTRACT_CODE,
     TRAIN_CODE,
@@ -68,6 +70,15 @@ def step_code() -> tuple[StepCode, ...]:
     )
 
 
+def custom_step_code(model_files: Mapping[str, bytes] | None) -> tuple[StepCode, ...]:
+    """The extra objects of a model with its own code (``model_files``, by relative path) or
+    image (``None``): the contract check and, for code, the model's bundle."""
+    contract = StepCode.of(BYO_CONTRACT_CODE, "byo_contract.py", (STEPS_DIR / "byo_contract.py").read_bytes())
+    if model_files is None:
+        return (contract,)
+    return (contract, StepCode.of(MODEL_CODE, "sourcedir.tar.gz", source_bundle(model_files)))
+
+
 def source_bundle(files: Mapping[str, bytes]) -> bytes:
     """A ``.tar.gz`` of ``files`` whose bytes depend only on their names and contents.
 
@@ -82,6 +93,15 @@ def source_bundle(files: Mapping[str, bytes]) -> bytes:
             info.size, info.mode, info.mtime = len(files[name]), 0o644, 0
             tar.addfile(info, io.BytesIO(files[name]))
     return _gzip_stored(archive.getvalue())
+
+
+def code_files(folder: Path) -> dict[str, bytes]:
+    """The files of a model's code folder by relative path (caches left out)."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
 
 
 def _gzip_stored(data: bytes) -> bytes:

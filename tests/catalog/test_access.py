@@ -55,7 +55,7 @@ def test_studio_user_profiles_are_exactly_the_current_audience(plan_of, variant,
     ("variant", "progress"),
     [
         ("example", "pilot 1/2 activated; scale-out closed: waiting for fraud → activation, pilot sign-off"),
-        ("scale-out-open", "pilot 2/2 activated; scale-out open: 0/2 activated"),
+        ("scale-out-open", "pilot 2/2 activated; scale-out open: 0/4 activated"),
     ],
     ids=["example", "scale-out-open"],
 )

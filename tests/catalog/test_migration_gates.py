@@ -206,8 +206,10 @@ def test_migration_status_of_the_example_shows_what_blocks_scale_out(project_dir
     assert status["audience"] == ["alice", "bob"]
     assert {m["name"]: m["environments"] for m in status["models"]} == {
         "churn": ["dev", "test", "prod"],
+        "customer-ltv": ["dev"],
         "demand-forecast": ["dev"],
         "fraud": ["dev", "test"],
+        "lead-scoring": ["dev"],
         "support-triage": ["dev"],
     }
 
@@ -225,7 +227,7 @@ def test_signing_off_the_activated_pilot_opens_scale_out(variants):
     }
     signed = next(g for g in status["gates"] if g["gate"] == "pilot signed off")
     assert "omar.approver" in signed["detail"] and "2026-12-01" in signed["detail"]
-    assert status["progress"] == "pilot 2/2 activated; scale-out open: 0/2 activated"
+    assert status["progress"] == "pilot 2/2 activated; scale-out open: 0/4 activated"
     assert status["audience"] == ["alice", "bob", "carol", "dmitri", "erin", "farah"]
     models = {m["name"]: m for m in status["models"]}
     assert models["demand-forecast"]["phase"] == "test-release"

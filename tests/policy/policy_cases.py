@@ -289,6 +289,15 @@ CASES: dict[str, Case] = {
           "churn-inference:latest is referenced by tag", "churn-champion"),
     )),
     # SageMaker: serving
+    "sagemaker-async-output-encrypted": Case(f.serving, (
+        b(partial(f.serving, config={"async_inference_config": {"output_config": {
+            "s3_output_path": "s3://mlops-artifacts/async/churn/results/", "s3_failure_path": "s3://mlops-artifacts/async/churn/failures/",
+            "notification_config": {"success_topic": "arn:aws:sns:us-east-1:111122223333:ok", "error_topic": "arn:aws:sns:us-east-1:111122223333:err"}}}}),
+          "outputConfig sets no kmsKeyId", "churn-config", environment="dev"),
+        b(partial(f.serving, config={"async_inference_config": {"output_config": {
+            "s3_output_path": "s3://mlops-artifacts/async/churn/results/", "kms_key_id": KMS_ARN}}}),
+          "notificationConfig has no successTopic or errorTopic", "churn-config"),
+    )),
     "sagemaker-endpoint-config-kms-key": Case(f.serving, (
         b(partial(f.serving, config={"kms_key_arn": DROP}), "set kmsKeyArn", environment="dev"),
     )),

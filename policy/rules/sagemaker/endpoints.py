@@ -194,7 +194,32 @@ def autoscaling_prod_min_capacity(resource: Resource, context: Context) -> Itera
         yield f"maxCapacity {show(high)} is below minCapacity {show(low)}"
 
 
+@resource_rule(
+    id="sagemaker-async-output-encrypted",
+    title="Asynchronous endpoints write results and failures to S3 encrypted with a KMS key, and notify on SNS",
+    severity="high",
+    anchors=("MLSEC-02", "CKV_AWS_98"),
+    mandatory_in=EVERYWHERE,
+    types=(ENDPOINT_CONFIGURATION,),
+)
+def async_output_encrypted(resource: Resource, context: Context) -> Iterator[str]:
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AsyncInferenceOutputConfig.html
+    config = resource.inputs.get("asyncInferenceConfig")
+    if not isinstance(config, Mapping):
+        return
+    output = config.get("outputConfig") or {}
+    if not output.get("kmsKeyId"):
+        yield "asyncInferenceConfig.outputConfig sets no kmsKeyId; encrypt results with the platform key"
+    if not output.get("s3FailurePath"):
+        yield "asyncInferenceConfig.outputConfig sets no s3FailurePath; keep failed requests' errors apart from results"
+    notification = output.get("notificationConfig") or {}
+    missing = [key for key in ("successTopic", "errorTopic") if not notification.get(key)]
+    if missing:
+        yield f"asyncInferenceConfig.outputConfig.notificationConfig has no {' or '.join(missing)}; callers learn of results from SNS"
+
+
 RULES = (
+    async_output_encrypted,
     config_kms_key,
     prod_instance_count,
     data_capture,
