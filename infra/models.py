@@ -155,6 +155,7 @@ def _definition(settings: Settings, model: ModelSpec, data_prefix: str):
             subnet_ids=values.subnet_ids,
             security_group_ids=values.security_group_ids,
             custom=_custom_training(settings, model, values.container_image),
+            model_monitor_baseline=model.monitoring.engine == "model-monitor",
         )
         return cached_definition(spec)
 

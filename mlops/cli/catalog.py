@@ -205,10 +205,10 @@ def list_models(
     else:
         table = Table(title="Model catalog", show_edge=False)
         for column in ("model", "owner", "wave", "phase", "training", "serving", "dev", "test", "prod"):
-            table.add_column(column)
+            table.add_column(column, min_width=7 if column in ("owner", "wave") else None)
         for r in rows:
             if "invalid" in r:
-                table.add_row(r["name"], "[red]invalid: see below[/red]", *([""] * 7))
+                table.add_row(r["name"], "[red]invalid[/red]", *([""] * 7))
                 continue
             pins = [r["versions"].get(e, "-").rsplit("/", 1)[-1] if e in r["versions"] else "-" for e in ("dev", "test", "prod")]
             table.add_row(r["name"], r["owner"], r["wave"], r["phase"], f"{r['training']} ({r['problem']})", r["serving"], *pins)
@@ -275,10 +275,10 @@ def status(
     else:
         table = Table(title="Models by environment", show_edge=False)
         for column in ("model", "wave", "phase", "source", "serving", "dev", "test", "prod"):
-            table.add_column(column)
+            table.add_column(column, min_width=7 if column == "wave" else None)
         for m in data["models"]:
             if "invalid" in m:
-                table.add_row(m["name"], "[red]invalid: see below[/red]", *([""] * 6))
+                table.add_row(m["name"], "[red]invalid[/red]", *([""] * 6))
                 continue
             # A model in a team stack shows the stack's name; in the environment's own stack, a dot.
             cells = (

@@ -38,14 +38,14 @@ from pipelines.definition.offline_sdk import framework_image, offline_sdk, servi
 from pipelines.definition.spec import (
     BYO_CONTRACT_CODE,
     CODE_NAMES,
-    MODEL_CODE,
-    CustomTraining,
     EVALUATE_CODE,
+    MODEL_CODE,
     PENDING_MANUAL_APPROVAL,
     PREPROCESS_CODE,
     SKLEARN_FRAMEWORK_VERSION,
     STEP_CONTRACT_CODE,
     TRAIN_CODE,
+    CustomTraining,
     PipelineSpec,
 )
 from pipelines.definition.step_code import (

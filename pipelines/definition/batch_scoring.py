@@ -13,7 +13,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from pipelines.definition.offline_sdk import SDK_CONFIG, build_lock, offline_sdk, sdk_config_validated_once
+from pipelines.definition.offline_sdk import (
+    SDK_CONFIG,
+    build_lock,
+    offline_sdk,
+    sdk_config_validated_once,
+)
 
 
 @dataclass(frozen=True)

@@ -461,7 +461,9 @@ def _quality_gate(build: _Build, preprocess: Any, train: Any, evaluate: Any, rep
     metric_value = JsonGet(step_name=evaluate.name, property_file=report, json_path=f"metrics.{spec.metric}.value")
     comparison = ConditionGreaterThanOrEqualTo if maximize else ConditionLessThanOrEqualTo
     evaluation_dir = evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"].S3Output.S3Uri
-    baseline = _baseline_step(build, preprocess)
+    # A Model Monitor baseline only for models Model Monitor watches; the platform's own monitoring
+    # reads the drift baseline the preprocess step wrote, recorded on the version at registration.
+    baseline = _baseline_step(build, preprocess) if spec.model_monitor_baseline else None
     register = _register_step(build, train, baseline, Join(on="/", values=[evaluation_dir, "evaluation.json"]))
     failure = FailStep(
         name="QualityGateFailed",
@@ -480,7 +482,7 @@ def _quality_gate(build: _Build, preprocess: Any, train: Any, evaluate: Any, rep
     return ConditionStep(
         name="CheckQuality",
         conditions=[comparison(left=metric_value, right=threshold)],
-        if_steps=[baseline, register],
+        if_steps=[baseline, register] if baseline is not None else [register],
         else_steps=[failure],
     )
 
@@ -533,7 +535,7 @@ def _serving_environment(spec: PipelineSpec) -> dict[str, str] | None:
     return {"SAGEMAKER_PROGRAM": program, "SAGEMAKER_SUBMIT_DIRECTORY": spec.code_uris[bundle], "SAGEMAKER_REGION": spec.region}
 
 
-def _register_step(build: _Build, train: Any, baseline: Any, report_uri: Any) -> Any:
+def _register_step(build: _Build, train: Any, baseline: Any | None, report_uri: Any) -> Any:
     """Register the trained model as a PendingManualApproval version with its metrics."""
     from sagemaker.core.drift_check_baselines import DriftCheckBaselines
     from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
@@ -554,7 +556,20 @@ def _register_step(build: _Build, train: Any, baseline: Any, report_uri: Any) ->
     def json_source(uri: Any) -> Any:
         return MetricsSource(content_type="application/json", s3_uri=uri)
 
-    baseline_files = baseline.properties
+    quality_baselines = {}
+    if baseline is not None:
+        files = baseline.properties
+        quality_baselines = {
+            "model_metrics": ModelMetrics(
+                model_statistics=json_source(report_uri),
+                model_data_statistics=json_source(files.CalculatedBaselineStatistics),
+                model_data_constraints=json_source(files.CalculatedBaselineConstraints),
+            ),
+            "drift_check_baselines": DriftCheckBaselines(
+                model_data_statistics=json_source(files.BaselineUsedForDriftCheckStatistics),
+                model_data_constraints=json_source(files.BaselineUsedForDriftCheckConstraints),
+            ),
+        }
     step_args = model.register(
         model_package_group_name=spec.model_package_group_name,
         content_types=["text/csv"],
@@ -564,15 +579,7 @@ def _register_step(build: _Build, train: Any, baseline: Any, report_uri: Any) ->
         customer_metadata_properties={
             step_contract.BASELINE_URI_METADATA_KEY: build.drift_baseline_uri(step_contract.BASELINE_FILENAME)
         },
-        model_metrics=ModelMetrics(
-            model_statistics=json_source(report_uri),
-            model_data_statistics=json_source(baseline_files.CalculatedBaselineStatistics),
-            model_data_constraints=json_source(baseline_files.CalculatedBaselineConstraints),
-        ),
-        drift_check_baselines=DriftCheckBaselines(
-            model_data_statistics=json_source(baseline_files.BaselineUsedForDriftCheckStatistics),
-            model_data_constraints=json_source(baseline_files.BaselineUsedForDriftCheckConstraints),
-        ),
+        **(quality_baselines or {"model_metrics": ModelMetrics(model_statistics=json_source(report_uri))}),
     )
     return ModelStep(
         name="RegisterModel",

@@ -76,6 +76,11 @@ class PipelineSpec:
         subnet_ids: Private subnets for the jobs; empty runs them outside a VPC.
         security_group_ids: Security groups for the jobs; given together with ``subnet_ids``.
         custom: The model's own code or image; None trains ``algorithm`` with the built-in step.
+        model_monitor_baseline: Also compute a Model Monitor data-quality baseline (the analyzer
+            container, a QualityCheck step) and register it with the version: only for models
+            monitored by Model Monitor (``monitoring.engine: model-monitor``), a service closed to
+            new AWS accounts. The platform's own monitoring needs only the drift baseline the
+            preprocess step writes, recorded in the version's metadata.
     """
 
     model_name: str
@@ -96,6 +101,7 @@ class PipelineSpec:
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
     custom: CustomTraining | None = None
+    model_monitor_baseline: bool = False
 
     def __post_init__(self) -> None:
         """Reject a spec the pipeline cannot run with, naming the model and the field."""

@@ -14,7 +14,14 @@ from catalog_plans import DASHBOARD, MODEL_COMPONENT, PIPELINE, STACK_REFERENCE,
 from components.dashboard import page_models
 from infra.config.limits import DASHBOARD_MAX_METRICS, DASHBOARD_MAX_WIDGETS
 
-TEAMS = {"churn": "growth-analytics", "demand-forecast": "supply-chain-science", "fraud": "payments-risk", "support-triage": "customer-care-analytics"}
+TEAMS = {
+    "churn": "growth-analytics",
+    "customer-ltv": "growth-analytics",
+    "demand-forecast": "supply-chain-science",
+    "fraud": "payments-risk",
+    "lead-scoring": "sales-analytics",
+    "support-triage": "customer-care-analytics",
+}
 #: Which teams have a model in each environment once the scale-out is moving.
 TEAM_STACKS = {
     "dev": sorted(set(TEAMS.values())),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,10 +38,10 @@ PERSONAL = f"dev-{OWNER}-{SLUG}"
 def _longest_project(source: Path, target: Path) -> Path:
     """A copy of the project with churn renamed ``MODEL``, every stack prefixed ``PREFIX`` and a
     personal stack of the longest name choosing that model."""
-    (target / "stacks" / "models").mkdir(parents=True)
+    shutil.copytree(source / "stacks", target / "stacks")
     (target / "Pulumi.yaml").write_bytes((source / "Pulumi.yaml").read_bytes())
     churn = re.compile(r"\bchurn\b")
-    for path in sorted((source / "stacks").rglob("*.yaml")):
+    for path in sorted((target / "stacks").rglob("*.yaml")):
         text = path.read_text(encoding="utf-8").replace("model-package/mlops-", f"model-package/{PREFIX}-")
         text = churn.sub(MODEL, text) if path.name != "churn.yaml" else re.sub(r"^name: churn$", f"name: {MODEL}", text, flags=re.MULTILINE)
         text = text.replace(f"model-package/{PREFIX}-churn/", f"model-package/{PREFIX}-{MODEL}/")
@@ -48,8 +49,9 @@ def _longest_project(source: Path, target: Path) -> Path:
             text = text.replace("\nconfig:\n", f"\nconfig:\n  mlops:namePrefix: {PREFIX}\n", 1)
         if path.name == "migration.yaml":
             text = text.replace("allUsers:\n", f"allUsers:\n  - {OWNER}\n", 1).replace("pilotUsers:\n", f"pilotUsers:\n  - {OWNER}\n", 1)
-        name = f"{MODEL}.yaml" if path.name == "churn.yaml" else path.name
-        (target / path.relative_to(source).parent / name).write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
+        if path.name == "churn.yaml":
+            path.rename(path.with_name(f"{MODEL}.yaml"))
     dev = (target / "stacks" / "Pulumi.dev.yaml").read_text(encoding="utf-8")
     personal = f"  mlops:personal:\n    owner: {OWNER}\n    slug: {SLUG}\n    models:\n      - {MODEL}\n"
     (target / "stacks" / f"Pulumi.{PERSONAL}.yaml").write_text(dev.replace("\nconfig:\n", "\nconfig:\n" + personal, 1), encoding="utf-8")

@@ -113,7 +113,7 @@ def test_status_with_an_invalid_file_still_shows_the_valid_models(project_copy):
 
     assert result.exit_code == 2
     names = [m["name"] for m in json.loads(result.stdout)["models"]]
-    assert names == ["broken", "churn", "demand-forecast", "fraud", "support-triage"]
+    assert names == ["broken", "churn", "customer-ltv", "demand-forecast", "fraud", "lead-scoring", "support-triage"]
     assert result.stderr.startswith("stacks/models/broken.yaml:")
 
 

@@ -27,7 +27,7 @@ APPROVERS = [
     [
         (f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_MlopsModelApprover_0a1b2c/omar@example.com", True),
         (f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_MlopsDataScientist_0a1b2c/dana@example.com", False),
-        (f"arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_MlopsModelApprover_0a1b2c/omar", False),
+        ("arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_MlopsModelApprover_0a1b2c/omar", False),
         (f"arn:aws:iam::{ACCOUNT}:user/omar.approver", True),
         (f"arn:aws:iam::{ACCOUNT}:user/omar.approver2", False),
         (f"arn:aws:iam::{ACCOUNT}:root", False),

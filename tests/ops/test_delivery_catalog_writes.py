@@ -82,7 +82,7 @@ def test_failed_write_leaves_the_file_identical_and_undoes_the_registry_record(
 ):
     # The versions carry metadata: moto cannot restore a version to *no* metadata (see report).
     arns = pipeline.register_all("mlops-churn", "auc", [0.80, 0.85, 0.91, 0.92], (3,), in_metadata=True)
-    before = {p.name: p.read_bytes() for p in catalog_dir.iterdir()}
+    before = {path.relative_to(catalog_dir).as_posix(): path.read_bytes() for path in sorted(catalog_dir.rglob("*")) if path.is_file()}
 
     def disk_full(source, target):
         raise OSError(28, "No space left on device")
@@ -94,7 +94,7 @@ def test_failed_write_leaves_the_file_identical_and_undoes_the_registry_record(
     assert caught.value.problem is Problem.UNAVAILABLE
     assert "churn.yaml: could not be written: [Errno 28] No space left on device" in caught.value.message
     assert "the registry record on version 4 of mlops-churn was undone" in caught.value.message
-    assert {p.name: p.read_bytes() for p in catalog_dir.iterdir()} == before  # no temp file left
+    assert {path.relative_to(catalog_dir).as_posix(): path.read_bytes() for path in sorted(catalog_dir.rglob("*")) if path.is_file()} == before  # no temp file left
     assert pipeline.describe(arns[3])["CustomerMetadataProperties"] == {"metric.auc": "0.92"}
 
 

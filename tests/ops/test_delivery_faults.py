@@ -11,13 +11,14 @@ says what happened, and running the same promotion again succeeds.
 
 import errno
 import os
-import subprocess
 import socket
+import subprocess
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fault_proxy import FaultProxy
 from typer.testing import CliRunner
 
 from mlops.cli.delivery import app
@@ -25,7 +26,6 @@ from mlops.delivery import DeliveryError, Problem, promote, registry_clients
 from mlops.delivery.catalog_edit import CatalogFile, _yaml
 from mlops.delivery.lock import lock_path, model_lock
 from mlops.delivery.pinning import pending_path
-from fault_proxy import FaultProxy
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 UPDATE = "SageMaker.UpdateModelPackage"
@@ -57,7 +57,7 @@ def promote_churn(clients, catalog_dir: Path, version: int = 4, **extra):
 
 
 def snapshot(catalog_dir: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(catalog_dir.iterdir())}
+    return {path.relative_to(catalog_dir).as_posix(): path.read_bytes() for path in sorted(catalog_dir.rglob("*")) if path.is_file()}
 
 
 def assert_wholly_old_or_new(catalog_dir: Path, before: dict[str, bytes], noted: bool = False) -> str:

@@ -109,7 +109,7 @@ def test_unknown_model_version_and_group_are_usage_errors(clients, catalog_dir, 
 
     assert {unknown_model.problem, unknown_version.problem, unknown_group.problem} == {Problem.INVALID}
     assert "unknown model 'churm'" in unknown_model.message
-    assert "known models: churn, demand-forecast, fraud, support-triage" in unknown_model.message
+    assert "known models: churn, customer-ltv, demand-forecast, fraud, lead-scoring, support-triage" in unknown_model.message
     assert "unknown version 9 of model package group mlops-churn: it has versions 1 to 4" in unknown_version.message
     assert "model package group acme-churn not found" in unknown_group.message
 

@@ -87,7 +87,7 @@ def test_registry_failing_past_the_retries_leaves_the_catalog_identical(catalog_
     clients = registry_clients(max_attempts=2)
     flaky = FlakyRegistry(*[failure(503, "ServiceUnavailable")] * 2)
     clients.sagemaker.meta.events.register("before-send.sagemaker.UpdateModelPackage", flaky)
-    before = {p.name: p.read_bytes() for p in catalog_dir.iterdir()}
+    before = {path.relative_to(catalog_dir).as_posix(): path.read_bytes() for path in sorted(catalog_dir.rglob("*")) if path.is_file()}
 
     with pytest.raises(DeliveryError) as caught:
         promote_churn_4(clients, catalog_dir)
@@ -97,7 +97,7 @@ def test_registry_failing_past_the_retries_leaves_the_catalog_identical(catalog_
     assert "reached max retries: 1" in caught.value.message
     assert caught.value.message.endswith("churn.yaml is unchanged")
     assert len(flaky.sent) == 2
-    assert {p.name: p.read_bytes() for p in catalog_dir.iterdir()} == before
+    assert {path.relative_to(catalog_dir).as_posix(): path.read_bytes() for path in sorted(catalog_dir.rglob("*")) if path.is_file()} == before
 
 
 def test_unreachable_registry_is_reported_with_its_endpoint(catalog_dir):

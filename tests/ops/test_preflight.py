@@ -42,7 +42,7 @@ def test_dev_in_a_new_account_names_the_pins_that_cannot_exist_yet(full_project)
 
     assert result.exit_code == 1
     missing = {check for check, row in rows.items() if row["status"] == "missing"}
-    assert missing == {f"{m}: registry group mlops-{m}" for m in ("churn", "fraud", "support-triage")}
+    assert missing == {f"{m}: registry group mlops-{m}" for m in ("churn", "customer-ltv", "fraud", "support-triage")}
     assert "remove versions.dev" in rows["churn: registry group mlops-churn"]["next_step"]
 
 

@@ -23,7 +23,13 @@ from pipeline_specs import (
 from pipelines.definition import PipelineSpec, baseline_prefix
 
 OFFLINE_BUILD = Path(__file__).with_name("offline_build.py")
-SPECS = {"churn": spec_fields(), "demand-forecast": spec_fields(**REGRESSION_OVERRIDES)}
+# churn as Model Monitor watches it (engine model-monitor); the others as the platform's own
+# monitoring does (the default), which needs no Model Monitor analyzer.
+SPECS = {
+    "churn": spec_fields(model_monitor_baseline=True),
+    "demand-forecast": spec_fields(**REGRESSION_OVERRIDES),
+    "churn-monitoring-pipeline": spec_fields(),
+}
 JOB_STEPS = ("Preprocess", "Train", "Evaluate", "DataQualityBaseline")
 
 
@@ -78,6 +84,19 @@ def all_steps(definition: dict) -> dict[str, dict]:
             for branch in ("IfSteps", "ElseSteps"):
                 steps.update(all_steps({"Steps": step["Arguments"][branch]}))
     return steps
+
+
+def test_by_default_the_version_is_registered_with_its_drift_baseline_and_no_model_monitor_step(definitions):
+    definition = definitions["churn-monitoring-pipeline"]
+    gate = all_steps(definition)["CheckQuality"]["Arguments"]
+    register = all_steps(definition)["RegisterModel"]["Arguments"]
+
+    assert [(step["Name"], step["Type"]) for step in gate["IfSteps"]] == [("RegisterModel", "RegisterModel")]
+    assert "model-monitor" not in json.dumps(definition), "no Model Monitor analyzer image: the service is closed to new accounts"
+    # The evaluation report only (the SDK adds empty Bias and Explainability sections).
+    assert register["ModelMetrics"]["ModelQuality"]["Statistics"]["ContentType"] == "application/json"
+    assert "ModelDataQuality" not in register["ModelMetrics"] and "DriftCheckBaselines" not in register
+    assert "mlops:baseline-uri" in register["CustomerMetadataProperties"]
 
 
 def test_pipeline_has_the_expected_steps_and_branches(definitions):
@@ -207,9 +226,9 @@ def test_containers_come_from_the_spec_region(definitions, spec_id, region):
         steps["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"],
         steps["RegisterModel"]["Arguments"]["InferenceSpecification"]["Containers"][0]["Image"],
     ]
-    analyzer_image = steps["DataQualityBaseline"]["Arguments"]["AppSpecification"]["ImageUri"]
+    analyzer_images = [steps["DataQualityBaseline"]["Arguments"]["AppSpecification"]["ImageUri"]] if "DataQualityBaseline" in steps else []
 
-    for image in [*sklearn_images, analyzer_image]:
+    for image in [*sklearn_images, *analyzer_images]:
         assert f".dkr.ecr.{region}.amazonaws.com/" in image
     assert all("/sagemaker-scikit-learn:1.9-0-cpu-py3" in image for image in sklearn_images)
 
@@ -241,7 +260,7 @@ def test_jobs_run_in_the_given_subnets_with_encrypted_inter_container_traffic(de
 def test_without_subnets_jobs_get_no_vpc_but_keep_traffic_encryption(definitions):
     steps = all_steps(definitions["demand-forecast"])
 
-    for name in ("Preprocess", "Evaluate", "DataQualityBaseline"):
+    for name in ("Preprocess", "Evaluate"):
         assert "VpcConfig" not in steps[name]["Arguments"]["NetworkConfig"], name
         assert steps[name]["Arguments"]["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True
     assert "VpcConfig" not in steps["Train"]["Arguments"]
