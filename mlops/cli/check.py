@@ -7,7 +7,7 @@ import json
 import typer
 from rich.table import Table
 
-from infra.config import ConfigError
+from infra.config import ConfigError, load_settings
 from infra.config.rules import SHARED_STACKS
 from mlops.cli.common import (
     ExitCode,
@@ -18,11 +18,11 @@ from mlops.cli.common import (
     project_dir,
 )
 from mlops.deploy.crossstack import StackPlan, check_cross_stack
-from mlops.plan import PlanResult, plan_stack
+from mlops.plan import PlanResult, plan_stack, plan_team_stacks
 
 
 def check(as_json: JsonFlag = False, project: ProjectDir = None) -> None:
-    """Plan dev, test and prod offline and check them together.
+    """Plan dev, test and prod offline (with their team stacks) and check them together.
 
     Each stack: mandatory policy violations and deploy errors. Across stacks: every read of dev's
     registry by test and prod (model packages, model data, baselines, the key, images) must be
@@ -30,24 +30,38 @@ def check(as_json: JsonFlag = False, project: ProjectDir = None) -> None:
     """
     folder = project_dir(project)
     planned: dict[str, PlanResult] = {}
+    # Each environment with its team stacks (mlops:layout team-stacks): the registry of dev's team
+    # stacks is read by test's and prod's, so each side is every stack of its environment.
+    groups: dict[str, dict[str, PlanResult]] = {}
     try:
-        for stack in SHARED_STACKS:
-            plan_stack(folder, stack, planned=planned)
+        for environment in SHARED_STACKS:
+            if load_settings(folder, environment).env.layout == "team-stacks":
+                groups[environment] = plan_team_stacks(folder, environment, planned=planned)
+            else:
+                groups[environment] = {environment: plan_stack(folder, environment, planned=planned)}
     except ConfigError as error:
         fail_config(error)
-    plans = {stack: StackPlan(stack, _account(planned[stack]), planned[stack].to_json()["resources"]) for stack in SHARED_STACKS}
+    plans = {
+        environment: StackPlan(
+            environment,
+            _account(results[environment]),
+            tuple(resource for result in results.values() for resource in result.to_json()["resources"]),
+        )
+        for environment, results in groups.items()
+    }
     cross = check_cross_stack(plans["dev"], [plans[s] for s in SHARED_STACKS if s != "dev"])
+    results = {stack: result for group in groups.values() for stack, result in group.items()}
     rows = [
         {
             "stack": stack,
-            "resources": sum(1 for r in planned[stack].registrations if r.custom),
-            "mandatory_violations": sum(1 for v in planned[stack].violations if v.enforcement == "mandatory"),
-            "deploy_errors": sum(1 for f in planned[stack].deploy_findings if f.severity == "error"),
-            "deploy_warnings": sum(1 for f in planned[stack].deploy_findings if f.severity == "warning"),
+            "resources": sum(1 for r in result.registrations if r.custom),
+            "mandatory_violations": sum(1 for v in result.violations if v.enforcement == "mandatory"),
+            "deploy_errors": sum(1 for f in result.deploy_findings if f.severity == "error"),
+            "deploy_warnings": sum(1 for f in result.deploy_findings if f.severity == "warning"),
         }
-        for stack in SHARED_STACKS
+        for stack, result in results.items()
     ]
-    failed = any(planned[s].blocking for s in SHARED_STACKS) or any(f.severity == "error" for f in cross)
+    failed = any(result.blocking for result in results.values()) or any(f.severity == "error" for f in cross)
     if as_json:
         console.out(json.dumps({"stacks": rows, "crossStack": [f.to_json() for f in cross]}, indent=2, sort_keys=True))
     else:

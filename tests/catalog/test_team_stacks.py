@@ -181,3 +181,29 @@ def test_the_team_comes_from_the_stack_name_never_from_a_file(project_copy):
 
     assert result.exit_code == 2
     assert result.stderr.strip() == "stacks/Pulumi.dev.yaml: mlops:team: is set from the stack name, never in a file (allowed: remove it; plan <environment>.<team>)"
+
+
+def test_mlops_check_plans_every_team_stack_and_proves_the_cross_account_reads_of_their_models(variants):
+    result = run_cli("check", "--json", "--project-dir", str(variants.folder("team-stacks")))
+
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    stacks = [row["stack"] for row in doc["stacks"]]
+    assert stacks[:1] == ["dev"] and {f"test.{t}" for t in TEAM_STACKS["test"]} <= set(stacks)
+    assert {f"{e}.{t}" for e, teams in TEAM_STACKS.items() for t in teams} | {"dev", "test", "prod"} == set(stacks)
+    assert all(row["deploy_errors"] == row["mandatory_violations"] == 0 for row in doc["stacks"])
+    assert doc["crossStack"] == []
+
+
+def test_mlops_check_fails_when_dev_stops_granting_prod_whose_models_live_in_team_stacks(variants, tmp_path):
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(variants.folder("team-stacks"), project)
+    edit_yaml(project / "stacks" / "Pulumi.dev.yaml", lambda data: data["config"]["mlops:registry"]["readerAccounts"].remove("777788889999"))
+
+    result = run_cli("check", "--json", "--project-dir", str(project))
+
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["crossStack"]
+    assert findings and all("dev does not grant prod (777788889999)" in f["message"] for f in findings)
