@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections import Counter
 
 import pytest
@@ -196,8 +197,6 @@ def test_mlops_check_plans_every_team_stack_and_proves_the_cross_account_reads_o
 
 
 def test_mlops_check_fails_when_dev_stops_granting_prod_whose_models_live_in_team_stacks(variants, tmp_path):
-    import shutil
-
     project = tmp_path / "project"
     shutil.copytree(variants.folder("team-stacks"), project)
     edit_yaml(project / "stacks" / "Pulumi.dev.yaml", lambda data: data["config"]["mlops:registry"]["readerAccounts"].remove("777788889999"))
