@@ -64,6 +64,17 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
+#: The stacks a command that plans takes, for its usage message.
+PLANNED_STACKS = "dev, test, prod, dev-<owner>[-<slug>], <environment>.<team>"
+
+
+def one_stack(stack: str | None, stack_option: str | None, allowed: str = PLANNED_STACKS) -> str:
+    """The stack named as the STACK argument or ``-s/--stack`` (exactly one of them), else exit 2."""
+    if (stack is None) == (stack_option is None):
+        fail(f"stack: name one stack, as STACK or -s/--stack (allowed: {allowed})", ExitCode.INVALID)
+    return stack or stack_option  # type: ignore[return-value]
+
+
 def fail_config(error: ConfigError) -> NoReturn:
     """Print every problem of a configuration error, one line each, and exit 2."""
     fail(str(error), ExitCode.INVALID)

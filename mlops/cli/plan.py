@@ -21,6 +21,7 @@ from mlops.cli.common import (
     console,
     fail,
     fail_config,
+    one_stack,
     project_dir,
     write_atomically,
 )
@@ -73,9 +74,7 @@ def plan(
     Exit 0: planned, no mandatory policy violation and no deploy error; 1: mandatory violations or
     deploy errors (what AWS would reject); 2: invalid configuration or usage.
     """
-    if (stack is None) == (stack_option is None):
-        fail("stack: name one stack, as STACK or -s/--stack (allowed: dev, test, prod, dev-<owner>[-<slug>])", ExitCode.INVALID)
-    stack = stack or stack_option
+    stack = one_stack(stack, stack_option)
     if as_json:
         if output_format not in (PlanFormat.text, PlanFormat.json):
             fail(f"--json: conflicts with --format {output_format.value} (allowed: one of them)", ExitCode.INVALID)

@@ -20,6 +20,7 @@ from mlops.cli.common import (
     console,
     fail,
     fail_config,
+    one_stack,
     project_dir,
 )
 from mlops.delivery.errors import DeliveryError
@@ -47,9 +48,7 @@ def preflight_command(
     baselines, and where the platform stands in the deploy order. Exit 1 while anything blocks
     `pulumi up` (each row says what to do next).
     """
-    if (stack is None) == (stack_option is None):
-        fail("stack: name one stack, as STACK or -s/--stack (allowed: dev, test, prod)", ExitCode.INVALID)
-    stack = stack or stack_option
+    stack = one_stack(stack, stack_option, "dev, test, prod")
     folder = project_dir(project)
     try:
         settings = load_settings(folder, stack)

@@ -21,7 +21,18 @@ from rich.text import Text
 
 from infra.config import ConfigError
 from infra.config.loader import load_models
-from mlops.cli.common import ExitCode, JsonFlag, ProjectDir, StackOption, console, errors, fail, fail_config, project_dir
+from mlops.cli.common import (
+    ExitCode,
+    JsonFlag,
+    ProjectDir,
+    StackOption,
+    console,
+    errors,
+    fail,
+    fail_config,
+    one_stack,
+    project_dir,
+)
 from mlops.cli.progress import STATUS
 from mlops.cost import estimate as cost_estimate
 from mlops.cost.report import render_table
@@ -53,9 +64,7 @@ class DiagramFormat(str, Enum):
 
 
 def _stack(stack: str | None, stack_option: str | None) -> str:
-    if (stack is None) == (stack_option is None):
-        fail("stack: name one stack, as STACK or -s/--stack (allowed: dev, test, prod, dev-<owner>[-<slug>])", ExitCode.INVALID)
-    return stack or stack_option  # type: ignore[return-value]
+    return one_stack(stack, stack_option)
 
 
 def planned(folder: Path, stack: str) -> PlanResult:
