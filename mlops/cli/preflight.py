@@ -37,7 +37,7 @@ _STYLE = {"ok": "green", "warning": "yellow", "missing": "red", "blocked": "red"
 
 
 def preflight_command(
-    stack: str | None = typer.Argument(None, help="Stack to check: dev, test or prod."),
+    stack: str | None = typer.Argument(None, help="Environment to check: dev, test or prod (with the models of its team stacks)."),
     stack_option: StackOption = None,
     as_json: JsonFlag = False,
     project: ProjectDir = None,
