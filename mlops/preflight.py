@@ -3,7 +3,8 @@
 Offline plans cannot see the registry, so before a real deployment ``mlops preflight STACK`` asks
 AWS what the plan assumes: the registry exists (dev deployed), every version the stack pins exists
 with the status its environment needs, every monitored version has its drift baseline, and where
-the platform stands in the deploy order::
+the platform stands in the deploy order, and the stacks it references (StackReference) are deployed
+with the outputs the program reads::
 
     dev deployed -> first pipeline run registered a version -> a version approved
         -> promoted to test (mlops promote) -> test deployed -> promoted to prod -> prod deployed
@@ -14,7 +15,7 @@ Every check is one row with what to do next; the command exits non-zero while an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,6 +29,7 @@ from mlops.delivery.registry import (
     describe_version,
     list_versions,
 )
+from mlops.devstacks.automation import BackendError, StackNotFoundError
 from pipelines.steps.step_contract import BASELINE_URI_METADATA_KEY
 
 Status = Literal["ok", "warning", "missing", "blocked"]
@@ -145,6 +147,35 @@ def _baseline(clients: RegistryClients, model_name: str, uri: str | None) -> Che
     except clients.s3.exceptions.ClientError:
         return Check(label, "warning", f"{uri} does not exist", "re-run the pipeline that registered the version")
     return Check(label, "ok", uri)
+
+
+def reference_checks(expected: Mapping[str, Iterable[str]], read_outputs: Callable[[str], Mapping[str, Any]] | None) -> tuple[Check, ...]:
+    """Whether each stack the program references is deployed with the outputs it reads.
+
+    Args:
+        expected: Per referenced stack name (``dev``), the outputs its current program exports
+            (its offline plan's): a deployed stack missing one was deployed by older code.
+        read_outputs: Reads a deployed stack's outputs from the Pulumi backend; None when the Pulumi
+            CLI is not installed (then the rows are warnings: ``pulumi up`` needs the CLI anyway).
+    """
+    return tuple(_reference(stack, set(keys), read_outputs) for stack, keys in sorted(expected.items()))
+
+
+def _reference(stack: str, keys: set[str], read_outputs: Callable[[str], Mapping[str, Any]] | None) -> Check:
+    label = f"stack reference: {stack} outputs"
+    if read_outputs is None:
+        return Check(label, "warning", "not read: the Pulumi CLI is not installed", "install the Pulumi CLI (pulumi up needs it too)")
+    try:
+        outputs = read_outputs(stack)
+    except StackNotFoundError:
+        return Check(label, "blocked", f"no stack {stack} in the Pulumi backend", f"deploy {stack} first (pulumi up --stack {stack})")
+    except BackendError as error:
+        return Check(label, "missing", f"cannot read them: {error}", "check PULUMI_BACKEND_URL and the backend's credentials")
+    missing = sorted(keys - set(outputs))
+    if missing:
+        return Check(label, "missing", f"{stack} was deployed without {', '.join(missing)}",
+                     f"deploy {stack} with the current code first (pulumi up --stack {stack})")
+    return Check(label, "ok", f"{len(keys)} outputs present")
 
 
 def blocking(checks: tuple[Check, ...]) -> bool:

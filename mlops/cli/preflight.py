@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 
 import boto3
 import typer
@@ -11,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.table import Table
 from rich.text import Text
 
-from infra.config import ConfigError, load_settings
+from infra.config import ConfigError, Settings, load_settings
 from mlops.cli.common import (
     ExitCode,
     JsonFlag,
@@ -25,12 +27,40 @@ from mlops.cli.common import (
 )
 from mlops.delivery.errors import DeliveryError
 from mlops.delivery.registry import registry_clients
-from mlops.preflight import blocking, preflight
+from mlops.devstacks.automation import (
+    PulumiCliUnavailableError,
+    StackBackend,
+    open_backend,
+)
+from mlops.plan import plan_stack
+from mlops.plan.references import referenced_stacks, stack_of
+from mlops.preflight import Check, blocking, preflight, reference_checks
 
 
 def sts_client(region: str):
     """STS with botocore's standard retries (``AWS_ENDPOINT_URL`` applies, as for the registry)."""
     return boto3.client("sts", region_name=region, config=Config(retries={"mode": "standard", "total_max_attempts": 5}))
+
+
+#: Opens the Pulumi backend that holds the referenced stacks (tests put a fake here).
+backend_factory: Callable[[Path], StackBackend] = open_backend
+
+
+def _references(folder: Path, settings: Settings) -> tuple[Check, ...]:
+    """Rows for the stacks ``settings``' program references: their outputs, as the current code of
+    each exports them (planned offline), against the deployed stack's in the Pulumi backend."""
+    names = [stack_of(reference) for reference in referenced_stacks(settings)]
+    if not names:
+        return ()
+    try:
+        expected = {name: plan_stack(folder, name).outputs.keys() for name in names}
+    except ConfigError as error:
+        fail_config(error)
+    try:
+        backend = backend_factory(folder)
+    except PulumiCliUnavailableError:
+        return reference_checks(expected, None)
+    return reference_checks(expected, backend.outputs)
 
 
 _STYLE = {"ok": "green", "warning": "yellow", "missing": "red", "blocked": "red"}
@@ -45,7 +75,7 @@ def preflight_command(
     """Check in the AWS account what STACK's deployment assumes, before `pulumi up`.
 
     The credentials' account, each registry group, each pinned version and its status, drift
-    baselines, and where the platform stands in the deploy order. Exit 1 while anything blocks
+    baselines, the referenced stacks' outputs, and where the platform stands in the deploy order. Exit 1 while anything blocks
     `pulumi up` (each row says what to do next).
     """
     stack = one_stack(stack, stack_option, "dev, test, prod")
@@ -54,9 +84,10 @@ def preflight_command(
         settings = load_settings(folder, stack)
     except ConfigError as error:
         fail_config(error)
+    references = _references(folder, settings)
     try:
         clients = registry_clients(region=settings.env.region)
-        checks = preflight(settings, clients, sts_client(settings.env.region))
+        checks = preflight(settings, clients, sts_client(settings.env.region)) + references
     except DeliveryError as error:
         fail(f"error: {error.message}", ExitCode.FAILED)
     except (BotoCoreError, ClientError) as error:

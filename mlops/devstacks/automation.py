@@ -113,6 +113,11 @@ class StackBackend(Protocol):
         """The stack's tags; raises StackNotFoundError if there is no such stack."""
         ...
 
+    def outputs(self, name: str) -> Mapping[str, Any]:
+        """The stack's outputs as plain values (what a StackReference reads); raises
+        StackNotFoundError if there is no such stack."""
+        ...
+
 
 @dataclass(frozen=True)
 class BackendSettings:
@@ -275,6 +280,12 @@ class PulumiStackBackend:
         """See StackBackend.get_tags."""
         with self._translate_errors(name, "read tags of"):
             return dict(self._workspace.list_tags(name))
+
+    def outputs(self, name: str) -> Mapping[str, Any]:
+        """See StackBackend.outputs."""
+        with self._translate_errors(name, "read outputs of"):
+            stack = self._auto.Stack.select(name, self._workspace)
+            return {key: output.value for key, output in stack.outputs().items()}
 
     @contextmanager
     def _translate_errors(self, stack: str, action: str) -> Iterator[None]:

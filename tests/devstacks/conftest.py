@@ -63,6 +63,7 @@ class FakeStack:
     tags: dict[str, str] = field(default_factory=dict)
     resource_count: int = 0
     last_update: datetime | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
 
 
 class FakeBackend:
@@ -125,6 +126,10 @@ class FakeBackend:
     def get_tags(self, name: str) -> Mapping[str, str]:
         self._check("get_tags", name)
         return dict(self._stack(name).tags)
+
+    def outputs(self, name: str) -> Mapping[str, Any]:
+        self._check("outputs", name)
+        return copy.deepcopy(self._stack(name).outputs)
 
 
 @pytest.fixture

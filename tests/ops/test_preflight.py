@@ -10,6 +10,9 @@ from conftest import BUCKET
 from typer.testing import CliRunner
 
 from mlops.cli import app
+from mlops.cli import preflight as preflight_cli
+from mlops.devstacks.automation import PulumiCliUnavailableError, StackNotFoundError
+from mlops.plan import plan_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,3 +99,66 @@ def test_a_version_without_a_baseline_is_reported_not_silent(full_project, churn
     assert result.exit_code == 0
     assert rows["churn: drift baseline of the pinned version"]["status"] == "warning"
     assert "records no mlops:baseline-uri" in rows["churn: drift baseline of the pinned version"]["detail"]
+
+
+class _Backend:
+    """The Pulumi backend seam with deployed stacks' outputs (only what preflight reads)."""
+
+    def __init__(self, stacks: dict[str, dict]) -> None:
+        self.stacks = stacks
+
+    def outputs(self, name: str) -> dict:
+        if name not in self.stacks:
+            raise StackNotFoundError(f"{name}: no such stack")
+        return self.stacks[name]
+
+
+@pytest.fixture(scope="module")
+def dev_outputs() -> dict:
+    """What the current code's dev stack exports (its offline plan's outputs)."""
+    return dict(plan_stack(ROOT, "dev").outputs)
+
+
+def _with_backend(monkeypatch, factory) -> None:
+    monkeypatch.setattr(preflight_cli, "backend_factory", factory)
+
+
+def test_a_referenced_stack_deployed_with_every_output_the_program_reads_passes(full_project, churn_versions, dev_outputs, monkeypatch):
+    in_one_account(full_project)
+    _with_backend(monkeypatch, lambda folder: _Backend({"dev": dev_outputs}))
+
+    result, rows = preflight(full_project, "prod")
+
+    assert result.exit_code == 0, result.output
+    assert rows["stack reference: dev outputs"]["status"] == "ok"
+
+
+def test_a_referenced_stack_deployed_by_older_code_or_not_at_all_blocks_with_the_next_step(full_project, churn_versions, dev_outputs, monkeypatch):
+    in_one_account(full_project)
+    old = {key: value for key, value in dev_outputs.items() if key != "kmsKeyArn"}
+    _with_backend(monkeypatch, lambda folder: _Backend({"dev": old}))
+
+    result, rows = preflight(full_project, "prod")
+
+    assert result.exit_code == 1
+    assert rows["stack reference: dev outputs"] == {
+        "check": "stack reference: dev outputs", "status": "missing", "detail": "dev was deployed without kmsKeyArn",
+        "next_step": "deploy dev with the current code first (pulumi up --stack dev)",
+    }
+    _with_backend(monkeypatch, lambda folder: _Backend({}))
+    result, rows = preflight(full_project, "prod")
+    assert result.exit_code == 1
+    assert rows["stack reference: dev outputs"]["status"] == "blocked"
+
+
+def test_without_the_pulumi_cli_the_outputs_are_a_warning_not_a_block(full_project, churn_versions, monkeypatch):
+    in_one_account(full_project)
+
+    def no_cli(folder):
+        raise PulumiCliUnavailableError("the Pulumi CLI is not installed")
+
+    _with_backend(monkeypatch, no_cli)
+    result, rows = preflight(full_project, "prod")
+
+    assert result.exit_code == 0, result.output
+    assert rows["stack reference: dev outputs"]["status"] == "warning"
