@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.pipeline_triggers import start_pipeline_on
+from infra.config.names import fitted
+
 
 @dataclass(frozen=True)
 class ResolvedBatchInputs:
@@ -77,8 +80,9 @@ class BatchScoring(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         a = args
         # Auto-named: a new pin replaces the model, and the pipeline follows its name.
+        # Auto-named from the logical name, which long model names cut to SageMaker's 63 characters.
         self.model = aws.sagemaker.Model(
-            f"{name}-model",
+            fitted(name, "-model", "sagemaker", "ModelName"),
             primary_container={"model_package_name": a.model_package_arn},
             execution_role_arn=a.execution_role_arn,
             enable_network_isolation=True,
@@ -103,19 +107,14 @@ class BatchScoring(pulumi.ComponentResource):
             parallelism_configuration={"max_parallel_execution_steps": 1},
             opts=child,
         )
-        rule = aws.cloudwatch.EventRule(
-            f"{name}-on-schedule",
-            description=f"Score {a.pipeline_name} on its schedule",
-            schedule_expression=a.schedule,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-on-schedule-start",
-            rule=rule.name,
-            arn=self.pipeline.arn,
+        start_pipeline_on(
+            name,
+            "-on-schedule",
+            pipeline_arn=self.pipeline.arn,
             role_arn=a.trigger_role_arn,
-            retry_policy={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 3},
-            dead_letter_config={"arn": a.dead_letter_arn} if a.dead_letter_arn else None,
+            dead_letter_arn=a.dead_letter_arn,
+            description=f"Score {a.pipeline_name} on its schedule",
             opts=child,
+            schedule_expression=a.schedule,
         )
         self.register_outputs({"pipeline_arn": self.pipeline.arn, "model_name": self.model.name})

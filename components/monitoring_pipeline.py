@@ -20,8 +20,11 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from infra.config.names import fitted
-from pipelines.definition.monitoring import DEFAULT_METRIC_NAMESPACE, monitoring_step_code
+from components.pipeline_triggers import start_pipeline_on
+from pipelines.definition.monitoring import (
+    DEFAULT_METRIC_NAMESPACE,
+    monitoring_step_code,
+)
 
 #: When the schedule starts a run, and how many hours of traffic each run reads (its period).
 SCHEDULES = {"hourly": ("cron(0 * ? * * *)", 1), "daily": ("cron(0 0 ? * * *)", 24)}
@@ -174,21 +177,15 @@ class MonitoringPipeline(pulumi.ComponentResource):
             opts=child,
         )
         expression, window_hours = SCHEDULES[a.schedule]
-        # The rule and target are auto-named from their logical names; long model names are cut to fit.
-        rule = aws.cloudwatch.EventRule(
-            fitted(name, "-schedule", "events", "RuleName"),
-            description=f"Monitor {a.model_name} version {a.version} in {a.environment} ({a.schedule})",
-            schedule_expression=expression,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            fitted(name, "-schedule-start", "events", "TargetId"),
-            rule=rule.name,
-            arn=self.pipeline.arn,
+        start_pipeline_on(
+            name,
+            "-schedule",
+            pipeline_arn=self.pipeline.arn,
             role_arn=a.trigger_role_arn,
-            retry_policy={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 3},
-            dead_letter_config={"arn": a.dead_letter_arn},
+            dead_letter_arn=a.dead_letter_arn,
+            description=f"Monitor {a.model_name} version {a.version} in {a.environment} ({a.schedule})",
             opts=child,
+            schedule_expression=expression,
         )
         period = 3600 * window_hours
         dimensions = {"Model": a.model_name, "Version": a.version, "Environment": a.environment}

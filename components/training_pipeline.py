@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.config.names import fitted
+from components.pipeline_triggers import start_pipeline_on
 from pipelines.definition.step_code import StepCode
 
 
@@ -157,20 +157,14 @@ class TrainingPipeline(pulumi.ComponentResource):
                 )
             }
         for trigger, rule_args in triggers.items():
-            # Rules and targets are auto-named from their logical names; long model names are cut to fit.
-            rule = aws.cloudwatch.EventRule(
-                fitted(name, f"-on-{trigger}", "events", "RuleName"),
+            start_pipeline_on(
+                name,
+                f"-on-{trigger}",
+                pipeline_arn=self.pipeline.arn,
+                role_arn=args.trigger_role_arn,
+                dead_letter_arn=args.dead_letter_arn,
                 description=f"Retrain {args.pipeline_name}: {trigger}",
                 opts=child,
                 **rule_args,
-            )
-            aws.cloudwatch.EventTarget(
-                fitted(name, f"-on-{trigger}-start", "events", "TargetId"),
-                rule=rule.name,
-                arn=self.pipeline.arn,
-                role_arn=args.trigger_role_arn,
-                retry_policy={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 3},
-                dead_letter_config={"arn": args.dead_letter_arn} if args.dead_letter_arn else None,
-                opts=child,
             )
         self.register_outputs({"arn": self.arn})

@@ -29,6 +29,7 @@ from mlops.plan import plan_stack
 PREFIX_MAX = int(re.search(r"\{1,(\d+)\}\$$", NAME_PREFIX)[1]) + 1
 PREFIX = "p" * PREFIX_MAX
 MODEL = ("customer-lifetime-value-forecast-" + "x" * MODEL_NAME_MAX)[:MODEL_NAME_MAX]
+BATCH_MODEL = ("customer-lifetime-value-by-month" + "y" * MODEL_NAME_MAX)[:MODEL_NAME_MAX]
 OWNER_MAX = int(re.search(r"\{1,(\d+)\}\$$", PERSONAL_OWNER)[1]) + 1
 OWNER = "o" * OWNER_MAX
 SLUG = ("exp" + "1" * PERSONAL_SLUG_MAX)[: PERSONAL_STACK_MAX - len(f"dev-{OWNER}-")]
@@ -36,22 +37,25 @@ PERSONAL = f"dev-{OWNER}-{SLUG}"
 
 
 def _longest_project(source: Path, target: Path) -> Path:
-    """A copy of the project with churn renamed ``MODEL``, every stack prefixed ``PREFIX`` and a
-    personal stack of the longest name choosing that model."""
+    """A copy of the project with churn (an endpoint) renamed ``MODEL`` and customer-ltv (batch
+    scoring) renamed ``BATCH_MODEL``, every stack prefixed ``PREFIX`` and a personal stack of the
+    longest name choosing ``MODEL``."""
     shutil.copytree(source / "stacks", target / "stacks")
     (target / "Pulumi.yaml").write_bytes((source / "Pulumi.yaml").read_bytes())
-    churn = re.compile(r"\bchurn\b")
+    renames = {"churn": MODEL, "customer-ltv": BATCH_MODEL}
     for path in sorted((target / "stacks").rglob("*.yaml")):
-        text = path.read_text(encoding="utf-8").replace("model-package/mlops-", f"model-package/{PREFIX}-")
-        text = churn.sub(MODEL, text) if path.name != "churn.yaml" else re.sub(r"^name: churn$", f"name: {MODEL}", text, flags=re.MULTILINE)
-        text = text.replace(f"model-package/{PREFIX}-churn/", f"model-package/{PREFIX}-{MODEL}/")
+        text = path.read_text(encoding="utf-8")
+        for old, new in renames.items():
+            text = text.replace(f"model-package/mlops-{old}/", f"model-package/{PREFIX}-{new}/")
+            text = re.sub(rf"(?<![a-z0-9-]){re.escape(old)}(?![a-z0-9-])", new, text)
+        text = text.replace("model-package/mlops-", f"model-package/{PREFIX}-")
         if path.name.startswith("Pulumi."):
             text = text.replace("\nconfig:\n", f"\nconfig:\n  mlops:namePrefix: {PREFIX}\n", 1)
         if path.name == "migration.yaml":
             text = text.replace("allUsers:\n", f"allUsers:\n  - {OWNER}\n", 1).replace("pilotUsers:\n", f"pilotUsers:\n  - {OWNER}\n", 1)
         path.write_text(text, encoding="utf-8")
-        if path.name == "churn.yaml":
-            path.rename(path.with_name(f"{MODEL}.yaml"))
+        if path.stem in renames:
+            path.rename(path.with_name(f"{renames[path.stem]}.yaml"))
     dev = (target / "stacks" / "Pulumi.dev.yaml").read_text(encoding="utf-8")
     personal = f"  mlops:personal:\n    owner: {OWNER}\n    slug: {SLUG}\n    models:\n      - {MODEL}\n"
     (target / "stacks" / f"Pulumi.{PERSONAL}.yaml").write_text(dev.replace("\nconfig:\n", "\nconfig:\n" + personal, 1), encoding="utf-8")
@@ -65,6 +69,7 @@ def longest(project_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 def test_the_names_are_the_longest_the_rules_accept():
     assert is_model_name(MODEL) and not is_model_name(MODEL + "x")
+    assert is_model_name(BATCH_MODEL) and len(BATCH_MODEL) == MODEL_NAME_MAX
     assert re.fullmatch(NAME_PREFIX, PREFIX) and not re.fullmatch(NAME_PREFIX, PREFIX + "p")
     assert len(PERSONAL) == PERSONAL_STACK_MAX
 
@@ -73,6 +78,8 @@ def test_the_names_are_the_longest_the_rules_accept():
 def test_the_longest_names_plan_without_deploy_errors(longest, stack):
     doc = json.loads(plan_stack(longest, stack).dumps())
     assert any(MODEL in r["name"] for r in doc["resources"]), "the renamed model is planned"
+    if stack == "dev":
+        assert any(r["name"].endswith(f"{BATCH_MODEL}-batch-pipeline") for r in doc["resources"]), "the batch model is planned"
     errors = [f"{f['rule']} {f['resource'].rsplit('::', 1)[-1]} {f['field']}: {f['message']}" for f in doc["deploy"]["findings"] if f["severity"] == "error"]
     assert errors == []
 
