@@ -11,12 +11,11 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from infra.config.aws_data import InstanceUse
 from infra.config.limits import (
     GPU_FAMILIES,
     SERVERLESS_MEMORY_MB,
-    instance_type_problem,
-    schedule_problem,
+    checked_instance_type,
+    checked_schedule,
 )
 from infra.config.personas import PRINCIPAL_ARN
 from infra.config.rules import (
@@ -46,13 +45,6 @@ _PROCESSING_HELP = "a SageMaker processing instance type such as ml.m5.large"
 _ENDPOINT_HELP = "a SageMaker endpoint instance type such as ml.m5.large"
 
 
-def _instance_type(value: str, use: InstanceUse) -> str:
-    problem = instance_type_problem(value, use)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
 class Training(ConfigModel):
     """How and when the model is retrained, and the quality bar a new version must pass."""
 
@@ -70,20 +62,17 @@ class Training(ConfigModel):
     @field_validator("instance_type")
     @classmethod
     def _instance(cls, value: str) -> str:
-        return _instance_type(value, "training")
+        return checked_instance_type(value, "training")
 
     @field_validator("processing_instance_type")
     @classmethod
     def _processing_instance(cls, value: str) -> str:
-        return _instance_type(value, "processing")
+        return checked_instance_type(value, "processing")
 
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        problem = schedule_problem(value)
-        if problem:
-            raise ValueError(f"{value!r}: {problem}")
-        return value
+        return checked_schedule(value)
 
 
 class Serverless(ConfigModel):
@@ -125,7 +114,7 @@ class Sizing(ConfigModel):
     @field_validator("instance_type")
     @classmethod
     def _instance(cls, value: str | None) -> str | None:
-        return None if value is None else _instance_type(value, "endpoint")
+        return None if value is None else checked_instance_type(value, "endpoint")
 
 
 class Serving(ConfigModel):
@@ -148,7 +137,7 @@ class Serving(ConfigModel):
     @field_validator("instance_type")
     @classmethod
     def _instance(cls, value: str) -> str:
-        return _instance_type(value, "endpoint")
+        return checked_instance_type(value, "endpoint")
 
     @model_validator(mode="after")
     def _sizes(self) -> "Serving":

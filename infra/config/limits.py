@@ -21,6 +21,14 @@ def instance_type_problem(value: str, use: aws_data.InstanceUse) -> str | None:
     return f"{value[:60]!r} is not a SageMaker {use} instance type{hint}"
 
 
+def checked_instance_type(value: str, use: aws_data.InstanceUse) -> str:
+    """``value`` when SageMaker accepts it for ``use``; else ValueError (for pydantic validators)."""
+    problem = instance_type_problem(value, use)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 #: GPU families: no serverless, and their volumes reject a KMS key on some types.
 GPU_FAMILIES = ("ml.g4dn.", "ml.g5.", "ml.p3.", "ml.p4d.")
 
@@ -34,6 +42,14 @@ def schedule_problem(expression: str) -> str | None:
     if problem is None and aws_rules.runs_more_than_hourly(expression):
         return "training more often than hourly is not supported"
     return problem
+
+
+def checked_schedule(value: str) -> str:
+    """``value`` when it is a valid schedule (``schedule_problem``); else ValueError."""
+    problem = schedule_problem(value)
+    if problem:
+        raise ValueError(f"{value!r}: {problem}")
+    return value
 
 
 # CloudWatch dashboard quotas: "Up to 500 widgets per dashboard. Up to 500 metrics per dashboard

@@ -22,7 +22,7 @@ from pydantic import Field, field_validator, model_validator
 
 from infra.config.errors import ConfigError, Problem
 from infra.config.layout import model_file
-from infra.config.limits import instance_type_problem, schedule_problem
+from infra.config.limits import checked_instance_type, checked_schedule
 from infra.config.validation import ConfigModel, KeyedError
 
 if TYPE_CHECKING:
@@ -112,18 +112,12 @@ class BatchScoring(ConfigModel):
     @field_validator("instance_type")
     @classmethod
     def _instance(cls, value: str) -> str:
-        problem = instance_type_problem(value, "transform")
-        if problem:
-            raise ValueError(problem)
-        return value
+        return checked_instance_type(value, "transform")
 
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        problem = schedule_problem(value)
-        if problem:
-            raise ValueError(f"{value!r}: {problem}")
-        return value
+        return checked_schedule(value)
 
 
 class AsyncInference(ConfigModel):

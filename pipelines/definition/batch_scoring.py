@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 
 from pipelines.definition.offline_sdk import (
-    SDK_CONFIG,
     build_lock,
     offline_sdk,
+    offline_session,
     sdk_config_validated_once,
 )
 
@@ -70,28 +70,16 @@ def build_batch_definition(spec: BatchScoringSpec) -> str:
 
 def _compose(spec: BatchScoringSpec):
     """The SDK Pipeline object; call only under ``offline_sdk``."""
-    import boto3
     from sagemaker.core.inputs import BatchDataCaptureConfig
     from sagemaker.core.transformer import Transformer
     from sagemaker.core.workflow.execution_variables import ExecutionVariables
     from sagemaker.core.workflow.functions import Join
     from sagemaker.core.workflow.parameters import ParameterString
-    from sagemaker.core.workflow.pipeline_context import PipelineSession
     from sagemaker.mlops.workflow.pipeline import Pipeline
     from sagemaker.mlops.workflow.retry import StepExceptionTypeEnum, StepRetryPolicy
     from sagemaker.mlops.workflow.steps import TransformStep
 
-    from pipelines.definition.offline_sdk import OFFLINE_ENVIRONMENT
-
-    session = PipelineSession(
-        boto_session=boto3.Session(
-            region_name=spec.region,
-            aws_access_key_id=OFFLINE_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=OFFLINE_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
-        ),
-        default_bucket=spec.artifacts_bucket,
-        sagemaker_config=SDK_CONFIG,
-    )
+    session = offline_session(spec.region, spec.artifacts_bucket)
     input_data = ParameterString("InputDataUri", default_value=spec.input_uri)
     execution_output = Join(on="/", values=[spec.output_uri.rstrip("/"), ExecutionVariables.PIPELINE_EXECUTION_ID])
     transformer = Transformer(

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.definition.offline_sdk import (
-    OFFLINE_ENVIRONMENT,
-    SDK_CONFIG,
     build_lock,
     offline_sdk,
+    offline_session,
     sdk_config_validated_once,
     sklearn_image,
 )
@@ -89,21 +88,11 @@ class _Build:
 
 def _compose(spec: PipelineSpec) -> Any:
     """The SDK Pipeline object for ``spec``; call only under ``offline_sdk``."""
-    import boto3
     from sagemaker.core.network import NetworkConfig
     from sagemaker.core.workflow.parameters import ParameterFloat, ParameterString
-    from sagemaker.core.workflow.pipeline_context import PipelineSession
     from sagemaker.mlops.workflow.pipeline import Pipeline
 
-    session = PipelineSession(
-        boto_session=boto3.Session(
-            region_name=spec.region,
-            aws_access_key_id=OFFLINE_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=OFFLINE_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
-        ),
-        default_bucket=spec.artifacts_bucket,
-        sagemaker_config=SDK_CONFIG,
-    )
+    session = offline_session(spec.region, spec.artifacts_bucket)
     parameters = _Parameters(
         input_data=ParameterString("InputDataUri", default_value=spec.raw_data_uri),
         processing_instance_type=ParameterString(

@@ -35,10 +35,9 @@ from pipelines.definition.graph import (
     _s3_output,
 )
 from pipelines.definition.offline_sdk import (
-    OFFLINE_ENVIRONMENT,
-    SDK_CONFIG,
     build_lock,
     offline_sdk,
+    offline_session,
     sdk_config_validated_once,
 )
 from pipelines.definition.spec import (
@@ -192,7 +191,6 @@ def build_monitoring_definition(spec: MonitoringPipelineSpec) -> str:
 
 def _compose(spec: MonitoringPipelineSpec) -> Any:
     """The SDK Pipeline object for ``spec``; call only under ``offline_sdk``."""
-    import boto3
     from sagemaker.core import image_uris
     from sagemaker.core.network import NetworkConfig
     from sagemaker.core.processing import ScriptProcessor
@@ -203,19 +201,10 @@ def _compose(spec: MonitoringPipelineSpec) -> Any:
         ParameterInteger,
         ParameterString,
     )
-    from sagemaker.core.workflow.pipeline_context import PipelineSession
     from sagemaker.mlops.workflow.pipeline import Pipeline
     from sagemaker.mlops.workflow.steps import ProcessingStep
 
-    session = PipelineSession(
-        boto_session=boto3.Session(
-            region_name=spec.region,
-            aws_access_key_id=OFFLINE_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=OFFLINE_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
-        ),
-        default_bucket=spec.report_uri[len("s3://") :].split("/", 1)[0],
-        sagemaker_config=SDK_CONFIG,
-    )
+    session = offline_session(spec.region, spec.report_uri[len("s3://") :].split("/", 1)[0])
     instance_type = ParameterString("ProcessingInstanceType", default_value=spec.processing_instance_type)
     window_hours = ParameterInteger("WindowHours", default_value=spec.window_hours)
     baseline = ParameterString("BaselineUri", default_value=spec.baseline_uri)

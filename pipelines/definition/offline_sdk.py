@@ -15,6 +15,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 from pipelines.definition.spec import SKLEARN_FRAMEWORK_VERSION
 
@@ -111,6 +112,23 @@ def sdk_config_validated_once() -> Iterator[None]:
 
 # An explicit SDK config: telemetry off, and no defaults read from the user's config files.
 SDK_CONFIG = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+
+
+def offline_session(region: str, default_bucket: str) -> Any:
+    """A ``PipelineSession`` on the offline credentials (run under ``offline_sdk``): definitions are
+    built, never run, so nothing it holds reaches AWS."""
+    import boto3
+    from sagemaker.core.workflow.pipeline_context import PipelineSession
+
+    return PipelineSession(
+        boto_session=boto3.Session(
+            region_name=region,
+            aws_access_key_id=OFFLINE_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=OFFLINE_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+        ),
+        default_bucket=default_bucket,
+        sagemaker_config=SDK_CONFIG,
+    )
 
 
 def sklearn_image(region: str, scope: str) -> str:
