@@ -230,15 +230,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         elif a.autoscaling and a.mode == "realtime":
             # Only the champion scales; a challenger is a fixed-size experiment.
             v = a.champion
-            target = aws.appautoscaling.Target(
-                f"{name}-{v.role}-scaling",
-                service_namespace="sagemaker",
-                resource_id=pulumi.Output.concat("endpoint/", self.endpoint.name, f"/variant/{v.role}"),
-                scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-                min_capacity=a.instance_count,
-                max_capacity=a.max_instances,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint]),
-            )
+            target = self._scaling_target(name, a, a.instance_count)
             aws.appautoscaling.Policy(
                 f"{name}-{v.role}-invocations",
                 policy_type="TargetTrackingScaling",
@@ -289,20 +281,25 @@ class ModelEndpoint(pulumi.ComponentResource):
             "client_config": {"max_concurrent_invocations_per_instance": spec.max_concurrent_invocations},
         }
 
+    def _scaling_target(self, name: str, a: ModelEndpointArgs, min_capacity: int) -> aws.appautoscaling.Target:
+        """The champion variant's instance count as an Application Auto Scaling target."""
+        v = a.champion
+        return aws.appautoscaling.Target(
+            f"{name}-{v.role}-scaling",
+            service_namespace="sagemaker",
+            resource_id=pulumi.Output.concat("endpoint/", self.endpoint.name, f"/variant/{v.role}"),
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            min_capacity=min_capacity,
+            max_capacity=a.max_instances,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint]),
+        )
+
     def _scale_to_zero(self, name: str, a: ModelEndpointArgs, spec: AsyncInferenceSpec) -> None:
         """Track the backlog per instance down to ``min_instances``, and scale out from zero as soon as
         requests queue (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html)."""
         v = a.champion
         child = pulumi.ResourceOptions(parent=self)
-        target = aws.appautoscaling.Target(
-            f"{name}-{v.role}-scaling",
-            service_namespace="sagemaker",
-            resource_id=pulumi.Output.concat("endpoint/", self.endpoint.name, f"/variant/{v.role}"),
-            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-            min_capacity=spec.min_instances,
-            max_capacity=a.max_instances,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint]),
-        )
+        target = self._scaling_target(name, a, spec.min_instances)
         scaling = {"service_namespace": target.service_namespace, "resource_id": target.resource_id, "scalable_dimension": target.scalable_dimension}
         aws.appautoscaling.Policy(
             f"{name}-{v.role}-backlog",
